@@ -1,0 +1,423 @@
+/**
+ * The metric catalog: every metric victor-perf emits, declared once.
+ *
+ * The exporter, the JSON API, the alert and recording rules, the Grafana dashboard and the built-in dashboard
+ * all refer to these entries. Names here carry no prefix; `metricName(spec, prefix)` adds it (default `victor_`).
+ * Names, types and meanings of the description's metrics are kept (reference.md section 4); the others are
+ * ours, added so that every panel and alert has a real series behind it.
+ */
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/** What a value measures, so that dashboards and alert texts format it right. */
+export type MetricUnit =
+  | 'milliseconds'
+  | 'seconds'
+  | 'bytes'
+  | 'megabytes'
+  | 'ratio' // 0..1
+  | 'percent' // 0..100
+  | 'count'
+  | 'score'; // 0..100
+
+export type Category =
+  'cache' | 'tool_selection' | 'tool_execution' | 'provider_pool' | 'bootstrap' | 'system' | 'collector';
+
+export interface MetricSpec<L extends string = string> {
+  /** Name without the prefix, e.g. `cache_hit_rate`. */
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly unit: MetricUnit;
+  readonly category: Category;
+  /** Label names in exposition order. Never `le` (histograms own it) nor `quantile`. */
+  readonly labels: readonly L[];
+  /** Known label values (documentation, dashboards, tests). A label absent here takes open values. */
+  readonly labelValues?: Readonly<Partial<Record<L, readonly string[]>>>;
+  /** Histogram upper bounds, ascending, without +Inf. */
+  readonly buckets?: readonly number[];
+}
+
+export const DEFAULT_PREFIX = 'victor_';
+
+export const CACHE_NAMESPACES = ['query', 'context', 'rl'] as const;
+export type CacheNamespace = (typeof CACHE_NAMESPACES)[number];
+
+export const BOOTSTRAP_PHASES = [
+  'container_bootstrap',
+  'service_registration',
+  'provider_initialization',
+  'tool_loading',
+  'cache_warming',
+] as const;
+
+export const PROVIDER_ERROR_TYPES = ['timeout', 'rate_limit', 'other'] as const;
+export type ProviderErrorType = (typeof PROVIDER_ERROR_TYPES)[number];
+
+/** Label value used for label sets folded together once a metric reaches its series limit. */
+export const OVERFLOW_LABEL_VALUE = '__overflow__';
+
+/** Selection latency: sub-millisecond work. 1 and 5 are the alert thresholds and must stay bucket bounds. */
+export const SELECTION_BUCKETS_MS = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000,
+];
+/** Tool execution: milliseconds to minutes. 1000 and 5000 are alert thresholds. */
+export const EXECUTION_BUCKETS_MS = [
+  1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000,
+];
+/** Provider (LLM) latency: 10000 is the alert threshold. */
+export const PROVIDER_BUCKETS_MS = [
+  10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000,
+];
+
+function spec<const L extends string>(s: MetricSpec<L>): MetricSpec<L> {
+  return s;
+}
+
+const ns4 = { namespace: [...CACHE_NAMESPACES, 'overall'] } as const;
+
+export const CATALOG = {
+  // --- cache (reference.md section 4) ---
+  cacheHitRate: spec({
+    name: 'cache_hit_rate',
+    type: 'gauge',
+    unit: 'ratio',
+    category: 'cache',
+    help: 'Tool selection cache hit rate (0-1); absent while a namespace has had no lookups.',
+    labels: ['namespace'],
+    labelValues: ns4,
+  }),
+  cacheEntries: spec({
+    name: 'cache_entries',
+    type: 'gauge',
+    unit: 'count',
+    category: 'cache',
+    help: 'Entries in the tool selection cache.',
+    labels: ['namespace'],
+    labelValues: { namespace: [...CACHE_NAMESPACES, 'total'] },
+  }),
+  cacheOperations: spec({
+    name: 'cache_operations_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'cache',
+    help: 'Tool selection cache operations (hits, misses, evictions).',
+    labels: ['namespace', 'operation'],
+    labelValues: { namespace: CACHE_NAMESPACES, operation: ['hits', 'misses', 'evictions'] },
+  }),
+  cacheEvictions: spec({
+    name: 'cache_evictions_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'cache',
+    help: 'Tool selection cache evictions by reason: lru (capacity) or expired (TTL).',
+    labels: ['namespace', 'reason'],
+    labelValues: { namespace: CACHE_NAMESPACES, reason: ['lru', 'expired'] },
+  }),
+  cacheUtilization: spec({
+    name: 'cache_utilization',
+    type: 'gauge',
+    unit: 'ratio',
+    category: 'cache',
+    help: 'Tool selection cache utilization: entries / capacity (0-1).',
+    labels: ['namespace'],
+    labelValues: ns4,
+  }),
+  cacheCapacity: spec({
+    name: 'cache_capacity',
+    type: 'gauge',
+    unit: 'count',
+    category: 'cache',
+    help: 'Maximum entries per cache namespace.',
+    labels: ['namespace'],
+    labelValues: { namespace: CACHE_NAMESPACES },
+  }),
+  cacheLatencySaved: spec({
+    name: 'cache_latency_saved_ms_total',
+    type: 'counter',
+    unit: 'milliseconds',
+    category: 'cache',
+    help: 'Selection time saved by cache hits (the cost of the computation each hit avoided).',
+    labels: ['namespace'],
+    labelValues: { namespace: CACHE_NAMESPACES },
+  }),
+  cacheMemoryBytes: spec({
+    name: 'cache_memory_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    category: 'cache',
+    help: 'Estimated memory held by the tool selection cache, in bytes.',
+    labels: [],
+  }),
+  cacheMemoryMb: spec({
+    name: 'cache_memory_mb',
+    type: 'gauge',
+    unit: 'megabytes',
+    category: 'cache',
+    help: 'Estimated memory held by the tool selection cache, in MB.',
+    labels: [],
+  }),
+
+  // --- tool selection ---
+  toolSelectionDuration: spec({
+    name: 'tool_duration_ms',
+    type: 'histogram',
+    unit: 'milliseconds',
+    category: 'tool_selection',
+    help: 'Tool selection latency in milliseconds (cache lookup plus selector on a miss).',
+    labels: [],
+    buckets: SELECTION_BUCKETS_MS,
+  }),
+  toolSelections: spec({
+    name: 'tool_selections_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'tool_selection',
+    help: 'Tool selections by cache namespace and result (hit: answered from the cache, miss: selector ran).',
+    labels: ['namespace', 'result'],
+    labelValues: { namespace: CACHE_NAMESPACES, result: ['hit', 'miss'] },
+  }),
+
+  // --- tool execution ---
+  toolExecutions: spec({
+    name: 'tool_executions_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'tool_execution',
+    help: 'Tool executions by tool and status (success, failure).',
+    labels: ['tool', 'status'],
+    labelValues: { status: ['success', 'failure'] },
+  }),
+  toolExecutionDuration: spec({
+    name: 'tool_execution_duration_ms',
+    type: 'histogram',
+    unit: 'milliseconds',
+    category: 'tool_execution',
+    help: 'Tool execution duration in milliseconds, per execution.',
+    labels: ['tool'],
+    buckets: EXECUTION_BUCKETS_MS,
+  }),
+  toolErrorRate: spec({
+    name: 'tool_error_rate',
+    type: 'gauge',
+    unit: 'ratio',
+    category: 'tool_execution',
+    help: 'Failed / total tool executions over the recent window (0-1); absent with no executions in it.',
+    labels: [],
+  }),
+
+  // --- provider pool ---
+  providerHealth: spec({
+    name: 'provider_health',
+    type: 'gauge',
+    unit: 'ratio',
+    category: 'provider_pool',
+    help: 'Provider health: 1 healthy, 0 unhealthy, between for degraded (half-open circuit).',
+    labels: ['provider'],
+  }),
+  providerRequests: spec({
+    name: 'provider_requests_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'provider_pool',
+    help: 'Requests sent to each LLM provider.',
+    labels: ['provider'],
+  }),
+  providerErrors: spec({
+    name: 'provider_errors_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'provider_pool',
+    help: 'Failed provider requests by provider and type (timeout, rate_limit, other).',
+    labels: ['provider', 'type'],
+    labelValues: { type: PROVIDER_ERROR_TYPES },
+  }),
+  providerLatency: spec({
+    name: 'provider_latency_ms',
+    type: 'histogram',
+    unit: 'milliseconds',
+    category: 'provider_pool',
+    help: 'Provider request latency in milliseconds.',
+    labels: ['provider'],
+    buckets: PROVIDER_BUCKETS_MS,
+  }),
+
+  // --- bootstrap ---
+  bootstrapStartup: spec({
+    name: 'bootstrap_startup_ms',
+    type: 'gauge',
+    unit: 'milliseconds',
+    category: 'bootstrap',
+    help: 'Total start-up time of the service container in milliseconds.',
+    labels: [],
+  }),
+  bootstrapPhaseDuration: spec({
+    name: 'bootstrap_phase_duration_ms',
+    type: 'gauge',
+    unit: 'milliseconds',
+    category: 'bootstrap',
+    help: 'Duration of each start-up phase in milliseconds.',
+    labels: ['phase'],
+    labelValues: { phase: BOOTSTRAP_PHASES },
+  }),
+  bootstrapLazyLoads: spec({
+    name: 'bootstrap_lazy_loads_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'bootstrap',
+    help: 'Services loaded lazily after start-up.',
+    labels: [],
+  }),
+  bootstrapLazyLoadTime: spec({
+    name: 'bootstrap_lazy_load_ms_total',
+    type: 'counter',
+    unit: 'milliseconds',
+    category: 'bootstrap',
+    help: 'Total time spent in lazy loads, in milliseconds.',
+    labels: [],
+  }),
+  bootstrapFirstAccessOverhead: spec({
+    name: 'bootstrap_first_access_overhead_ms',
+    type: 'gauge',
+    unit: 'milliseconds',
+    category: 'bootstrap',
+    help: 'Average extra latency of the first access to a lazily loaded service, in milliseconds.',
+    labels: [],
+  }),
+
+  // --- system ---
+  systemMemoryBytes: spec({
+    name: 'system_memory_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    category: 'system',
+    help: 'Resident memory of the process in bytes.',
+    labels: [],
+  }),
+  systemMemoryMb: spec({
+    name: 'system_memory_mb',
+    type: 'gauge',
+    unit: 'megabytes',
+    category: 'system',
+    help: 'Resident memory of the process in MB.',
+    labels: [],
+  }),
+  systemMemoryAvailableBytes: spec({
+    name: 'system_memory_available_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    category: 'system',
+    help: 'Memory available on the host in bytes.',
+    labels: [],
+  }),
+  systemCpuPercent: spec({
+    name: 'system_cpu_percent',
+    type: 'gauge',
+    unit: 'percent',
+    category: 'system',
+    help: 'Process CPU usage in percent of one core (0-100 per core), from deltas of process CPU time.',
+    labels: [],
+  }),
+  systemCpuCount: spec({
+    name: 'system_cpu_count',
+    type: 'gauge',
+    unit: 'count',
+    category: 'system',
+    help: 'Logical CPUs available to the process.',
+    labels: [],
+  }),
+  systemUptime: spec({
+    name: 'system_uptime_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    category: 'system',
+    help: 'Process uptime in seconds.',
+    labels: [],
+  }),
+  systemThreads: spec({
+    name: 'system_threads',
+    type: 'gauge',
+    unit: 'count',
+    category: 'system',
+    help: 'Threads of the process (from /proc on Linux).',
+    labels: [],
+  }),
+  systemHeapUsed: spec({
+    name: 'system_heap_used_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    category: 'system',
+    help: 'V8 heap in use, in bytes.',
+    labels: [],
+  }),
+  systemHeapTotal: spec({
+    name: 'system_heap_total_bytes',
+    type: 'gauge',
+    unit: 'bytes',
+    category: 'system',
+    help: 'V8 heap allocated, in bytes.',
+    labels: [],
+  }),
+  systemEventLoopDelayP99: spec({
+    name: 'system_event_loop_delay_p99_ms',
+    type: 'gauge',
+    unit: 'milliseconds',
+    category: 'system',
+    help: 'P99 event-loop delay over the last collection interval, in milliseconds.',
+    labels: [],
+  }),
+  systemEventLoopUtilization: spec({
+    name: 'system_event_loop_utilization',
+    type: 'gauge',
+    unit: 'ratio',
+    category: 'system',
+    help: 'Event-loop utilization over the last collection interval (0-1).',
+    labels: [],
+  }),
+
+  // --- the collector itself ---
+  collectionErrors: spec({
+    name: 'collection_errors_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'collector',
+    help: 'Collections in which a registered component threw or returned invalid data, by source.',
+    labels: ['source'],
+  }),
+  seriesOverflow: spec({
+    name: 'series_overflow_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'collector',
+    help: 'Records folded into the overflow series because a metric reached its label-set limit.',
+    labels: ['metric'],
+  }),
+} as const;
+
+export type CatalogKey = keyof typeof CATALOG;
+export type CatalogEntry = (typeof CATALOG)[CatalogKey];
+
+/** All catalog entries in declaration order (the exposition order). */
+export const CATALOG_ENTRIES: readonly MetricSpec[] = Object.values(CATALOG);
+
+const PREFIX_RE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
+
+/** Full metric name: prefix + name. */
+export function metricName(spec: Pick<MetricSpec, 'name'>, prefix: string = DEFAULT_PREFIX): string {
+  return prefix + spec.name;
+}
+
+/** Throws with the bad value in the message when a prefix would make invalid metric names. */
+export function validatePrefix(prefix: string): string {
+  if (!PREFIX_RE.test(prefix)) {
+    throw new TypeError(
+      `invalid metric prefix ${JSON.stringify(prefix)}: must match [a-zA-Z_:][a-zA-Z0-9_:]* (or be empty)`,
+    );
+  }
+  return prefix;
+}
+
+/** Looks a catalog entry up by its unprefixed name. */
+export function findSpec(name: string): MetricSpec | undefined {
+  return CATALOG_ENTRIES.find((s) => s.name === name);
+}
