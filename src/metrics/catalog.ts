@@ -389,7 +389,7 @@ export const CATALOG = {
     type: 'counter',
     unit: 'count',
     category: 'collector',
-    help: 'Records folded into the overflow series because a metric reached its label-set limit.',
+    help: 'Label-set look-ups folded into the overflow series because a metric reached its label-set limit.',
     labels: ['metric'],
   }),
 } as const;

@@ -1,0 +1,284 @@
+/**
+ * Counter, gauge and histogram. Each is built from a catalog spec (or any spec of the same shape) and kept by
+ * whoever records into it: there is no implicit global registry.
+ *
+ * Recording through a bound child (`metric.labels({...})`, or the metric itself when it has no labels) is one
+ * numeric update plus a range check; bad values throw a RangeError naming the metric and the value.
+ */
+import type { MetricSpec } from './catalog.ts';
+import { Metric, braces, type MetricOptions } from './metric.ts';
+import { MetricError, formatValue, validateBuckets } from './names.ts';
+import { QuantileTracker, type WindowOptions } from './sketch.ts';
+
+function badValue(metric: string, what: string, v: unknown): RangeError {
+  return new RangeError(`metric ${metric}: ${what}, got ${String(v)}`);
+}
+
+export class CounterChild {
+  value = 0;
+  constructor(
+    readonly name: string,
+    readonly labelText: string,
+  ) {}
+  inc(n = 1): void {
+    // One comparison rejects NaN, negatives and Infinity alike.
+    if (!(n >= 0 && n < Infinity)) throw badValue(this.name, 'counter increment must be finite and >= 0', n);
+    this.value += n;
+  }
+}
+
+export class Counter<L extends string = never> extends Metric<L, CounterChild> {
+  private readonly unlabelled: CounterChild | undefined;
+
+  constructor(spec: MetricSpec<L>, options?: MetricOptions) {
+    super(spec, options);
+    if (spec.type !== 'counter')
+      throw new MetricError(`metric ${spec.name}: spec type ${spec.type} is not counter`);
+    this.unlabelled = spec.labels.length === 0 ? this.labels({} as never) : undefined;
+  }
+
+  protected createChild(labelText: string): CounterChild {
+    return new CounterChild(this.spec.name, labelText);
+  }
+
+  /** For a metric without labels. */
+  inc(n = 1): void {
+    this.requireUnlabelled().inc(n);
+  }
+
+  get value(): number {
+    return this.requireUnlabelled().value;
+  }
+
+  private requireUnlabelled(): CounterChild {
+    if (!this.unlabelled)
+      throw new MetricError(`metric ${this.spec.name} has labels: call labels({...}) first`);
+    return this.unlabelled;
+  }
+
+  render(prefix: string): string {
+    if (this.children.size === 0) return '';
+    const name = prefix + this.spec.name;
+    let out = this.familyHeader(prefix);
+    for (const c of this.children.values()) out += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
+    return out;
+  }
+}
+
+/** A gauge child holds NaN while its value is unknown; unknown series are left out of the exposition. */
+export class GaugeChild {
+  value = NaN;
+  constructor(
+    readonly name: string,
+    readonly labelText: string,
+  ) {}
+  set(v: number): void {
+    if (!Number.isFinite(v)) throw badValue(this.name, 'gauge value must be finite', v);
+    this.value = v;
+  }
+  /** Sets the value, or marks it unknown for null. */
+  setOrUnknown(v: number | null): void {
+    if (v === null) this.value = NaN;
+    else this.set(v);
+  }
+  inc(n = 1): void {
+    if (!Number.isFinite(n)) throw badValue(this.name, 'gauge increment must be finite', n);
+    this.value = (Number.isNaN(this.value) ? 0 : this.value) + n;
+  }
+  dec(n = 1): void {
+    this.inc(-n);
+  }
+  /** Marks the value unknown. */
+  unset(): void {
+    this.value = NaN;
+  }
+}
+
+export interface GaugeOptions<L extends string> extends MetricOptions {
+  /** Pulled at collection time, before rendering (values read through a callback, not pushed). */
+  collect?: (gauge: Gauge<L>) => void;
+}
+
+export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
+  private readonly unlabelled: GaugeChild | undefined;
+  private readonly collectFn: ((gauge: Gauge<L>) => void) | undefined;
+
+  constructor(spec: MetricSpec<L>, options: GaugeOptions<L> = {}) {
+    super(spec, options);
+    if (spec.type !== 'gauge')
+      throw new MetricError(`metric ${spec.name}: spec type ${spec.type} is not gauge`);
+    this.unlabelled = spec.labels.length === 0 ? this.labels({} as never) : undefined;
+    this.collectFn = options.collect;
+  }
+
+  protected createChild(labelText: string): GaugeChild {
+    return new GaugeChild(this.spec.name, labelText);
+  }
+
+  set(v: number): void {
+    this.requireUnlabelled().set(v);
+  }
+  setOrUnknown(v: number | null): void {
+    this.requireUnlabelled().setOrUnknown(v);
+  }
+  inc(n = 1): void {
+    this.requireUnlabelled().inc(n);
+  }
+  dec(n = 1): void {
+    this.requireUnlabelled().dec(n);
+  }
+  get value(): number {
+    return this.requireUnlabelled().value;
+  }
+
+  private requireUnlabelled(): GaugeChild {
+    if (!this.unlabelled)
+      throw new MetricError(`metric ${this.spec.name} has labels: call labels({...}) first`);
+    return this.unlabelled;
+  }
+
+  /** Runs the collection callback, if any. */
+  collect(): void {
+    this.collectFn?.(this);
+  }
+
+  render(prefix: string): string {
+    const name = prefix + this.spec.name;
+    let body = '';
+    for (const c of this.children.values()) {
+      if (!Number.isNaN(c.value)) body += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
+    }
+    return body === '' ? '' : this.familyHeader(prefix) + body;
+  }
+}
+
+export class HistogramChild {
+  /** Non-cumulative counts per bucket; the last is the +Inf bucket. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  min = Infinity;
+  max = -Infinity;
+  readonly quantiles: QuantileTracker;
+  /** Rendered line starts, per prefix (built on first exposition). */
+  lines: string[] | undefined;
+  linesPrefix: string | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly labelText: string,
+    readonly bounds: Float64Array,
+    window: WindowOptions,
+  ) {
+    this.counts = new Float64Array(bounds.length + 1);
+    this.quantiles = new QuantileTracker(window);
+  }
+
+  observe(v: number): void {
+    if (!(v >= 0 && v < Infinity)) throw badValue(this.name, 'observation must be finite and >= 0', v);
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]!) i++;
+    this.counts[i]!++;
+    this.sum += v;
+    this.count++;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    this.quantiles.add(v);
+  }
+
+  /** Quantile q (0..1) over the recent window, or null with no observations in it. */
+  percentile(q: number): number | null {
+    return this.quantiles.recent(q);
+  }
+
+  /** Quantile q over every observation since start. */
+  percentileSinceStart(q: number): number | null {
+    return this.quantiles.total(q);
+  }
+
+  /** Approximate bytes held by this series (counters, sketches). */
+  get bytes(): number {
+    return this.counts.byteLength + this.quantiles.bytes + 64;
+  }
+}
+
+export interface HistogramOptions extends MetricOptions, WindowOptions {}
+
+export class Histogram<L extends string = never> extends Metric<L, HistogramChild> {
+  private readonly bounds: Float64Array;
+  private readonly window: WindowOptions;
+  private readonly unlabelled: HistogramChild | undefined;
+  private readonly leTexts: string[];
+
+  constructor(spec: MetricSpec<L>, options: HistogramOptions = {}) {
+    super(spec, options);
+    if (spec.type !== 'histogram') {
+      throw new MetricError(`metric ${spec.name}: spec type ${spec.type} is not histogram`);
+    }
+    const buckets = spec.buckets ?? [];
+    validateBuckets(spec.name, buckets);
+    this.bounds = Float64Array.from(buckets);
+    this.leTexts = [...buckets.map(formatValue), '+Inf'];
+    const window: WindowOptions = {};
+    if (options.windowMs !== undefined) window.windowMs = options.windowMs;
+    if (options.slices !== undefined) window.slices = options.slices;
+    if (options.clock !== undefined) window.clock = options.clock;
+    this.window = window;
+    this.unlabelled = spec.labels.length === 0 ? this.labels({} as never) : undefined;
+  }
+
+  protected createChild(labelText: string): HistogramChild {
+    return new HistogramChild(this.spec.name, labelText, this.bounds, this.window);
+  }
+
+  observe(v: number): void {
+    if (!this.unlabelled)
+      throw new MetricError(`metric ${this.spec.name} has labels: call labels({...}) first`);
+    this.unlabelled.observe(v);
+  }
+
+  /** The unlabelled child, for a histogram without labels. */
+  get series(): HistogramChild {
+    if (!this.unlabelled)
+      throw new MetricError(`metric ${this.spec.name} has labels: call labels({...}) first`);
+    return this.unlabelled;
+  }
+
+  /** Every child with its label values, for snapshots. */
+  *entries(): IterableIterator<HistogramChild> {
+    yield* this.children.values();
+  }
+
+  render(prefix: string): string {
+    if (this.children.size === 0) return '';
+    let out = this.familyHeader(prefix);
+    for (const c of this.children.values()) {
+      if (c.linesPrefix !== prefix) {
+        c.lines = this.childLines(prefix, c.labelText);
+        c.linesPrefix = prefix;
+      }
+      const lines = c.lines!;
+      let cumulative = 0;
+      for (let i = 0; i < c.counts.length; i++) {
+        cumulative += c.counts[i]!;
+        out += lines[i] + formatValue(cumulative) + '\n';
+      }
+      out += lines[c.counts.length] + formatValue(c.sum) + '\n';
+      out += lines[c.counts.length + 1] + formatValue(c.count) + '\n';
+    }
+    return out;
+  }
+
+  private childLines(prefix: string, labelText: string): string[] {
+    const name = prefix + this.spec.name;
+    const sep = labelText === '' ? '' : labelText + ',';
+    return [
+      ...this.leTexts.map((le) => `${name}_bucket{${sep}le="${le}"} `),
+      `${name}_sum${braces(labelText)} `,
+      `${name}_count${braces(labelText)} `,
+    ];
+  }
+}
+
+export type AnyMetric = Counter<string> | Gauge<string> | Histogram<string>;
