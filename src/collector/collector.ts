@@ -1,0 +1,282 @@
+/**
+ * PerformanceMetricsCollector: components register with it; every read pulls from them.
+ *
+ * Contract of one collection:
+ * - each registered source's `collect()` runs once, synchronously, in registration-slot order;
+ * - a source that throws, or returns a value with a non-finite number or a missing part, is isolated: its
+ *   category is null in the snapshot, its series are left out of the exposition, the error is listed in
+ *   `errors` and counted in `collection_errors_total{source}`; every other category is unaffected;
+ * - the collector's own series (collection errors, series overflow) are always exported.
+ */
+import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import { Counter, type AnyMetric } from '../metrics/primitives.ts';
+import {
+  emptyBootstrap,
+  emptyCache,
+  emptyProviderPool,
+  emptySelection,
+  emptySystem,
+  emptyToolExecution,
+  unknownPercentiles,
+} from './empty.ts';
+import { healthInputs, healthScore } from './health.ts';
+import type {
+  BootstrapSnapshot,
+  CacheEndpointSnapshot,
+  CacheSourceData,
+  PerformanceSnapshot,
+  ProviderPoolSnapshot,
+  SelectionSourceData,
+  Source,
+  SourceError,
+  SystemSnapshot,
+  ToolExecutionSnapshot,
+  ToolSelectionSnapshot,
+} from './types.ts';
+
+/** The slots a component can fill, and what its collect() yields. */
+export interface SourceSlots {
+  cache: CacheSourceData;
+  tool_selection: SelectionSourceData;
+  bootstrap: BootstrapSnapshot;
+  provider_pool: ProviderPoolSnapshot;
+  tool_execution: ToolExecutionSnapshot;
+  system: SystemSnapshot;
+}
+export type Slot = keyof SourceSlots;
+export const SLOTS: readonly Slot[] = [
+  'cache',
+  'tool_selection',
+  'bootstrap',
+  'provider_pool',
+  'tool_execution',
+  'system',
+];
+
+export class CollectorError extends Error {
+  override name = 'CollectorError';
+}
+
+export interface CollectorOptions {
+  /** Metric name prefix (default `victor_`). */
+  prefix?: string;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: SourceError } | undefined;
+
+/** Path of the first value that is not finite-number/null/string/boolean/object, or null when clean. */
+export function findGarbage(value: unknown, path = ''): string | null {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path || 'value'} = ${value}`;
+  if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = findGarbage(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+    return null;
+  }
+  return `${path || 'value'} is ${value === undefined ? 'undefined' : typeof value}`;
+}
+
+export class PerformanceMetricsCollector {
+  readonly prefix: string;
+  private readonly sources = new Map<Slot, Source<unknown>>();
+  private readonly collectionErrors = new Counter(CATALOG.collectionErrors);
+  private readonly seriesOverflow = new Counter(CATALOG.seriesOverflow);
+
+  constructor(options: CollectorOptions = {}) {
+    this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+  }
+
+  /**
+   * Puts a component in a slot. Registering the same component again is a no-op; registering another one
+   * replaces the previous (there is one component per slot).
+   */
+  register<S extends Slot>(slot: S, source: Source<SourceSlots[S]>): this {
+    if (!SLOTS.includes(slot)) {
+      throw new CollectorError(`unknown slot ${JSON.stringify(slot)}; slots are ${SLOTS.join(', ')}`);
+    }
+    if (!source || typeof source.collect !== 'function' || typeof source.metrics !== 'function') {
+      throw new CollectorError(`slot ${slot}: a component needs collect() and metrics() methods`);
+    }
+    this.sources.set(slot, source as Source<unknown>);
+    return this;
+  }
+
+  /** Removes a component by slot, or by the component itself. */
+  unregister(slotOrSource: Slot | Source<unknown>): this {
+    for (const [slot, s] of this.sources) {
+      if (slot === slotOrSource || s === slotOrSource) this.sources.delete(slot);
+    }
+    return this;
+  }
+
+  registerToolSelectionCache(cache: Source<CacheSourceData>): this {
+    return this.register('cache', cache);
+  }
+  registerToolSelection(monitor: Source<SelectionSourceData>): this {
+    return this.register('tool_selection', monitor);
+  }
+  registerBootstrap(monitor: Source<BootstrapSnapshot>): this {
+    return this.register('bootstrap', monitor);
+  }
+  registerProviderPool(monitor: Source<ProviderPoolSnapshot>): this {
+    return this.register('provider_pool', monitor);
+  }
+  registerToolExecution(monitor: Source<ToolExecutionSnapshot>): this {
+    return this.register('tool_execution', monitor);
+  }
+  registerSystem(monitor: Source<SystemSnapshot>): this {
+    return this.register('system', monitor);
+  }
+
+  registered(slot: Slot): Source<unknown> | undefined {
+    return this.sources.get(slot);
+  }
+
+  private read<S extends Slot>(slot: S): Outcome<SourceSlots[S]> {
+    const source = this.sources.get(slot);
+    if (!source) return undefined;
+    const name = source.sourceName || slot;
+    let message: string;
+    try {
+      const value = source.collect();
+      const garbage = value === null || typeof value !== 'object' ? 'not an object' : findGarbage(value);
+      if (garbage === null) return { ok: true, value: value as SourceSlots[S] };
+      message = `returned invalid data: ${garbage}`;
+    } catch (err) {
+      message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+    }
+    this.collectionErrors.labels({ source: name }).inc();
+    return { ok: false, error: { source: name, message } };
+  }
+
+  private selection(
+    cache: Outcome<CacheSourceData>,
+    timer: Outcome<SelectionSourceData>,
+  ): ToolSelectionSnapshot | null {
+    if (cache?.ok === false || timer?.ok === false) return null;
+    return {
+      ...(cache ? cache.value.selection : emptySelection()),
+      latency_ms: timer ? timer.value.latency_ms : unknownPercentiles(),
+    };
+  }
+
+  /** One collection of every category, with the health score. */
+  getAllMetrics(): PerformanceSnapshot {
+    return this.collect().snapshot;
+  }
+
+  private collect(): { snapshot: PerformanceSnapshot; ok: Set<Slot> } {
+    const errors: SourceError[] = [];
+    const ok = new Set<Slot>();
+    const outcomes = {} as { [S in Slot]: Outcome<SourceSlots[S]> };
+    for (const slot of SLOTS) {
+      const outcome = this.read(slot);
+      (outcomes as Record<Slot, Outcome<unknown>>)[slot] = outcome;
+      if (outcome?.ok === false) errors.push(outcome.error);
+      else if (outcome?.ok) ok.add(slot);
+    }
+    const pick = <S extends Slot, T>(slot: S, empty: () => T, map: (v: SourceSlots[S]) => T): T | null => {
+      const o = outcomes[slot] as Outcome<SourceSlots[S]>;
+      if (o === undefined) return empty();
+      return o.ok ? map(o.value) : null;
+    };
+    const base = {
+      timestamp: new Date().toISOString(),
+      tool_selection: this.selection(outcomes.cache, outcomes.tool_selection),
+      cache: pick('cache', emptyCache, (v) => v.cache),
+      bootstrap: pick('bootstrap', emptyBootstrap, (v) => v),
+      provider_pool: pick('provider_pool', emptyProviderPool, (v) => v),
+      tool_execution: pick('tool_execution', emptyToolExecution, (v) => v),
+      system: pick('system', emptySystem, (v) => v),
+    };
+    const snapshot: PerformanceSnapshot = { ...base, health_score: healthScore(healthInputs(base)), errors };
+    return { snapshot, ok };
+  }
+
+  getToolSelectionMetrics(): ToolSelectionSnapshot | null {
+    return this.selection(this.read('cache'), this.read('tool_selection'));
+  }
+
+  /** The `/cache` endpoint body: the tool-selection object plus the cache's memory and rates. */
+  getCacheMetrics(): CacheEndpointSnapshot | null {
+    const cache = this.read('cache');
+    const selection = this.selection(cache, this.read('tool_selection'));
+    if (!selection || cache?.ok === false) return null;
+    const c = cache ? cache.value.cache : emptyCache();
+    return { ...selection, memory: c.memory, rates: c.rates };
+  }
+
+  getBootstrapMetrics(): BootstrapSnapshot | null {
+    return this.one('bootstrap', emptyBootstrap);
+  }
+  getProviderPoolMetrics(): ProviderPoolSnapshot | null {
+    return this.one('provider_pool', emptyProviderPool);
+  }
+  getToolExecutionMetrics(): ToolExecutionSnapshot | null {
+    return this.one('tool_execution', emptyToolExecution);
+  }
+  getSystemMetrics(): SystemSnapshot | null {
+    return this.one('system', emptySystem);
+  }
+
+  /** A single category: its empty snapshot when unregistered, null when its source failed. */
+  private one<S extends Exclude<Slot, 'cache' | 'tool_selection'>>(
+    slot: S,
+    empty: () => SourceSlots[S],
+  ): SourceSlots[S] | null {
+    const o = this.read(slot);
+    if (o === undefined) return empty();
+    return o.ok ? o.value : null;
+  }
+
+  /** Collects, then renders the series of every source that collected cleanly, and the collector's own. */
+  exportPrometheus(): string {
+    return this.collectAndExport().text;
+  }
+
+  /** One collection serving both the JSON snapshot and the exposition (the built-in history uses this). */
+  collectAndExport(): { snapshot: PerformanceSnapshot; text: string } {
+    const { snapshot, ok } = this.collect();
+    let text = '';
+    for (const slot of SLOTS) {
+      if (!ok.has(slot)) continue;
+      for (const m of this.sources.get(slot)!.metrics()) text += m.render(this.prefix);
+    }
+    this.countOverflow();
+    text += this.collectionErrors.render(this.prefix) + this.seriesOverflow.render(this.prefix);
+    return { snapshot, text };
+  }
+
+  /** Every metric object of the registered sources (for history and tests). */
+  metrics(): AnyMetric[] {
+    const all: AnyMetric[] = [];
+    for (const s of this.sources.values()) all.push(...s.metrics());
+    return all;
+  }
+
+  /** Overflow counts are kept by each metric; the counter here pulls them at collection time. */
+  private countOverflow(): void {
+    for (const m of this.metrics()) {
+      if (m.overflowed > 0)
+        this.seriesOverflow.labels({ metric: this.prefix + m.spec.name }).value = m.overflowed;
+    }
+  }
+}
+
+let defaultCollector: PerformanceMetricsCollector | undefined;
+
+/**
+ * A process-wide collector for convenience (the description's `get_performance_collector()`). An explicit
+ * `new PerformanceMetricsCollector()` is the normal way in; registering a component here twice never throws.
+ */
+export function getPerformanceCollector(): PerformanceMetricsCollector {
+  defaultCollector ??= new PerformanceMetricsCollector();
+  return defaultCollector;
+}
+
+/** Drops the process-wide collector (tests). */
+export function resetPerformanceCollector(): void {
+  defaultCollector = undefined;
+}
