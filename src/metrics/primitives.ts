@@ -101,14 +101,15 @@ export interface GaugeOptions<L extends string> extends MetricOptions {
 
 export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
   private readonly unlabelled: GaugeChild | undefined;
-  private readonly collectFn: ((gauge: Gauge<L>) => void) | undefined;
+  // Typed without L so that a Gauge<'a'> is still an AnyMetric (a property of type function is contravariant).
+  private readonly collectFn: ((gauge: Gauge<string>) => void) | undefined;
 
   constructor(spec: MetricSpec<L>, options: GaugeOptions<L> = {}) {
     super(spec, options);
     if (spec.type !== 'gauge')
       throw new MetricError(`metric ${spec.name}: spec type ${spec.type} is not gauge`);
     this.unlabelled = spec.labels.length === 0 ? this.labels({} as never) : undefined;
-    this.collectFn = options.collect;
+    this.collectFn = options.collect as ((gauge: Gauge<string>) => void) | undefined;
   }
 
   protected createChild(labelText: string): GaugeChild {
@@ -139,7 +140,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
 
   /** Runs the collection callback, if any. */
   collect(): void {
-    this.collectFn?.(this);
+    this.collectFn?.(this as Gauge<string>);
   }
 
   render(prefix: string): string {

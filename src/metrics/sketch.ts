@@ -1,34 +1,51 @@
 /**
- * Quantiles with a bounded relative error, in the manner of DDSketch: a value v lands in bucket
- * ceil(log_gamma(v)) with gamma = (1 + a) / (1 - a), and a bucket's representative value is within a relative
- * error a of every value in it. Buckets are dense counters over the range seen so far (growing rarely, never per
- * value once the range is covered), clamped to [MIN_VALUE, MAX_VALUE], so memory per store is bounded.
+ * Quantiles with a bounded relative error, from a log-linear bucketing (as in HdrHistogram): a value's bucket
+ * is its binary exponent followed by the top SUB_BITS bits of its mantissa, read straight from the IEEE 754
+ * bits, so recording takes no logarithm. Each octave [2^e, 2^(e+1)) is cut into 2^SUB_BITS equal buckets; the
+ * midpoint of a bucket is within half a bucket width of every value in it, a relative error of at most
+ * 1 / 2^(SUB_BITS + 1) (0.78 % for 6 bits). Buckets are dense counters over the range seen so far (growing
+ * rarely, never per value once the range is covered), clamped to [MIN_VALUE, MAX_VALUE], so memory per store
+ * is bounded.
  */
 
-export const RELATIVE_ACCURACY = 0.01;
-const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
-const INV_LN_GAMMA = 1 / Math.log(GAMMA);
-/** Values below this count as zero (1 ns when the unit is milliseconds). */
+const SUB_BITS = 6;
+export const RELATIVE_ACCURACY = 1 / 2 ** (SUB_BITS + 1);
+/** Values at or below this count as zero (1 ns when the unit is milliseconds). */
 export const MIN_VALUE = 1e-6;
 /** Values above this are clamped (about 11.5 days in milliseconds). */
 export const MAX_VALUE = 1e9;
-const MIN_INDEX = Math.ceil(Math.log(MIN_VALUE) * INV_LN_GAMMA);
-const MAX_INDEX = Math.ceil(Math.log(MAX_VALUE) * INV_LN_GAMMA);
 /** Grow a store by at least this many buckets at a time, so growth is rare. */
 const GROW_STEP = 64;
 
-/** Bucket index of a value (ZERO_INDEX for values at or below MIN_VALUE). */
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+/** Index of the high word of a double in `u32` (1 on little-endian machines). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+function rawIndex(v: number): number {
+  f64[0] = v;
+  // Sign bit is 0 for the positive values we take; 11 exponent bits then the top SUB_BITS mantissa bits.
+  return u32[HI]! >>> (20 - SUB_BITS);
+}
+
+const MIN_INDEX = rawIndex(MIN_VALUE);
+const MAX_INDEX = rawIndex(MAX_VALUE);
+/** Bucket index of zero (and of every value at or below MIN_VALUE). */
 export const ZERO_INDEX = MIN_INDEX - 1;
+
 export function sketchIndex(v: number): number {
   if (v <= MIN_VALUE) return ZERO_INDEX;
   if (v >= MAX_VALUE) return MAX_INDEX;
-  return Math.ceil(Math.log(v) * INV_LN_GAMMA);
+  return rawIndex(v);
 }
 
 function representative(index: number): number {
   if (index === ZERO_INDEX) return 0;
-  // The midpoint (in relative terms) of (gamma^(i-1), gamma^i].
-  return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
+  const exponent = (index >>> SUB_BITS) - 1023;
+  const sub = index & ((1 << SUB_BITS) - 1);
+  const width = 2 ** exponent / 2 ** SUB_BITS;
+  const lower = 2 ** exponent + sub * width;
+  return lower + width / 2;
 }
 
 /** Dense counts over a contiguous range of bucket indexes. */
@@ -69,6 +86,29 @@ export class SketchStore {
     this.total = 0;
   }
 
+  /** Adds another store's counts to this one (rare: when a window slice retires). */
+  merge(other: SketchStore): void {
+    if (other.total === 0) return;
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < other.counts.length; i++) {
+      if (other.counts[i]! > 0) {
+        if (first < 0) first = i;
+        last = i;
+      }
+    }
+    // Make room for both ends once, then add bucket by bucket.
+    this.reserve(other.offset + first);
+    this.reserve(other.offset + last);
+    for (let i = first; i <= last; i++) this.counts[other.offset + i - this.offset]! += other.counts[i]!;
+    this.total += other.total;
+  }
+
+  private reserve(index: number): void {
+    const i = index - this.offset;
+    if (i < 0 || i >= this.counts.length) this.grow(index);
+  }
+
   get bytes(): number {
     return this.counts.byteLength;
   }
@@ -101,7 +141,6 @@ export function quantileOf(stores: readonly SketchStore[], q: number): number | 
   return representative(hi);
 }
 
-/** Since-start and recent-window quantiles from one index computation per value. */
 export interface WindowClock {
   /** Milliseconds; only compared, so any monotonic source will do. */
   readonly ms: number;
@@ -149,12 +188,20 @@ export interface WindowOptions {
 
 export const DEFAULT_WINDOW_MS = 5 * 60_000;
 
+/**
+ * Recent-window and since-start quantiles. A value goes into the current slice only (one counter update);
+ * when the window moves past a slice, its counts are folded into the since-start store before it is reused.
+ */
 export class QuantileTracker {
-  readonly sinceStart = new SketchStore();
+  /** Everything that has left the window; since-start = this plus the live slices. */
+  readonly retired = new SketchStore();
   private readonly slices: SketchStore[];
   private readonly sliceMs: number;
   private readonly clock: WindowClock;
   private epoch: number;
+  private current: SketchStore;
+  /** Clock time at which the current slice ends: one comparison per value instead of a division. */
+  private nextRotateAt: number;
 
   constructor(options: WindowOptions = {}) {
     const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
@@ -166,45 +213,55 @@ export class QuantileTracker {
     this.slices = Array.from({ length: n }, () => new SketchStore());
     this.clock = options.clock ?? coarseClock();
     this.epoch = Math.floor(this.clock.ms / this.sliceMs);
+    this.current = this.slices[this.epoch % n]!;
+    this.nextRotateAt = (this.epoch + 1) * this.sliceMs;
   }
 
   add(v: number): void {
-    const index = sketchIndex(v);
-    this.sinceStart.add(index);
-    const epoch = Math.floor(this.clock.ms / this.sliceMs);
-    if (epoch !== this.epoch) this.rotate(epoch);
-    this.slices[epoch % this.slices.length]!.add(index);
+    if (this.clock.ms >= this.nextRotateAt) this.rotate();
+    this.current.add(sketchIndex(v));
   }
 
-  private rotate(epoch: number): void {
-    // Clear every slice the clock moved past (all of them after a long pause).
-    const steps = Math.min(epoch - this.epoch, this.slices.length);
-    for (let k = 1; k <= steps; k++) this.slices[(this.epoch + k) % this.slices.length]!.clear();
+  private rotate(): void {
+    const epoch = Math.floor(this.clock.ms / this.sliceMs);
+    if (epoch === this.epoch) return;
+    // Retire every slice the clock moved past (all of them after a long pause).
+    const n = this.slices.length;
+    const steps = Math.min(epoch - this.epoch, n);
+    for (let k = 1; k <= steps; k++) {
+      const slice = this.slices[(this.epoch + k) % n]!;
+      if (slice.total > 0) {
+        this.retired.merge(slice);
+        slice.clear();
+      }
+    }
     this.epoch = epoch;
+    this.current = this.slices[epoch % n]!;
+    this.nextRotateAt = (epoch + 1) * this.sliceMs;
   }
 
   /** Quantile over the recent window; null with no values in it. */
   recent(q: number): number | null {
-    const epoch = Math.floor(this.clock.ms / this.sliceMs);
-    if (epoch !== this.epoch) this.rotate(epoch);
+    this.rotate();
     return quantileOf(this.slices, q);
   }
 
   /** Values in the recent window. */
   recentCount(): number {
-    const epoch = Math.floor(this.clock.ms / this.sliceMs);
-    if (epoch !== this.epoch) this.rotate(epoch);
+    this.rotate();
     let n = 0;
     for (const s of this.slices) n += s.total;
     return n;
   }
 
+  /** Quantile over every value since start. */
   total(q: number): number | null {
-    return quantileOf([this.sinceStart], q);
+    this.rotate();
+    return quantileOf([this.retired, ...this.slices], q);
   }
 
   get bytes(): number {
-    let b = this.sinceStart.bytes;
+    let b = this.retired.bytes;
     for (const s of this.slices) b += s.bytes;
     return b;
   }
