@@ -1,0 +1,189 @@
+import os from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from '../../src/metrics/registry.ts';
+import { SystemMonitor, readAvailableMemory, type SystemReaders } from '../../src/sources/system.ts';
+
+const MIB = 1024 * 1024;
+const monitors: SystemMonitor[] = [];
+
+function monitor(...args: ConstructorParameters<typeof SystemMonitor>): SystemMonitor {
+  const m = new SystemMonitor(...args);
+  monitors.push(m);
+  return m;
+}
+
+afterEach(() => {
+  for (const m of monitors.splice(0)) m.close();
+});
+
+function render(m: SystemMonitor): string {
+  const registry = new Registry();
+  for (const metric of m.metrics()) registry.register(metric);
+  return registry.metricsText();
+}
+
+function burnCpu(ms: number): void {
+  const end = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < end) x += Math.sqrt(x + 1);
+  if (x < 0) throw new Error('unreachable');
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SystemMonitor on the real process', () => {
+  it('reports CPU % from process CPU time between collections: not 0 under load', () => {
+    const m = monitor();
+    m.collect();
+    burnCpu(200);
+    const s = m.collect();
+    expect(s.cpu.percent).not.toBeNull();
+    expect(s.cpu.percent!).toBeGreaterThan(20);
+    expect(render(m)).toMatch(/^victor_system_cpu_percent \d+(\.\d+)?$/m);
+  });
+
+  it('reports memory, CPU count, uptime, heap and threads', () => {
+    const m = monitor();
+    const s = m.collect();
+    const rss = process.memoryUsage().rss;
+    expect(s.memory.used_bytes).toBeGreaterThan(10 * MIB);
+    // RSS moves a little between the two reads.
+    expect(Math.abs(s.memory.used_bytes - rss) / rss).toBeLessThan(0.2);
+    expect(s.memory.used_mb).toBe(s.memory.used_bytes / MIB);
+    expect(s.memory.used_gb).toBe(s.memory.used_bytes / (1024 * MIB));
+    expect(s.memory.available_bytes).toBeGreaterThan(0);
+    expect(s.memory.available_bytes).toBeLessThanOrEqual(os.totalmem());
+    expect(s.memory.available_mb).toBe(s.memory.available_bytes / MIB);
+    expect(s.cpu.count).toBe(os.availableParallelism());
+    expect(s.uptime.seconds).toBeGreaterThan(0);
+    expect(s.uptime.minutes).toBe(s.uptime.seconds / 60);
+    expect(s.uptime.hours).toBe(s.uptime.seconds / 3600);
+    expect(s.heap.used_bytes).toBeGreaterThan(0);
+    expect(s.heap.total_bytes).toBeGreaterThanOrEqual(s.heap.used_bytes);
+    if (process.platform === 'linux') {
+      // Node always runs libuv and V8 worker threads besides the main one.
+      expect(s.threads.active!).toBeGreaterThan(1);
+    } else {
+      expect(s.threads.active).toBeNull();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('reads MemAvailable from /proc/meminfo on Linux', async () => {
+    const { readFileSync } = await import('node:fs');
+    const kb = Number(/^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+    expect(Math.abs(readAvailableMemory() - kb * 1024)).toBeLessThan(256 * MIB);
+  });
+
+  it('measures event-loop delay and utilization over the interval since the last collection', async () => {
+    const m = monitor({ eventLoopResolutionMs: 10 });
+    await sleep(100);
+    m.collect();
+    // Idle: utilization low; then block the loop for 150 ms so the delay sampler sees it.
+    await sleep(100);
+    burnCpu(150);
+    await sleep(20);
+    const s = m.collect();
+    expect(s.event_loop.delay_p99_ms).not.toBeNull();
+    expect(s.event_loop.delay_p99_ms!).toBeGreaterThan(100);
+    expect(s.event_loop.utilization).not.toBeNull();
+    expect(s.event_loop.utilization!).toBeGreaterThan(0.3);
+    expect(s.event_loop.utilization!).toBeLessThanOrEqual(1);
+    // The delay histogram was reset: a quiet interval reports a small delay (or none).
+    await sleep(100);
+    const quiet = m.collect().event_loop.delay_p99_ms;
+    if (quiet !== null) expect(quiet).toBeLessThan(100);
+  });
+
+  it('renders every system family', () => {
+    const m = monitor();
+    m.collect();
+    const text = render(m);
+    for (const name of [
+      'system_memory_bytes',
+      'system_memory_mb',
+      'system_memory_available_bytes',
+      'system_cpu_count',
+      'system_uptime_seconds',
+      'system_heap_used_bytes',
+      'system_heap_total_bytes',
+      'system_event_loop_utilization',
+    ]) {
+      expect(text).toContain(`# TYPE victor_${name} gauge\nvictor_${name} `);
+    }
+    if (process.platform === 'linux') expect(text).toMatch(/^victor_system_threads \d+$/m);
+  });
+});
+
+describe('SystemMonitor with injected readers', () => {
+  function fakeReaders() {
+    const state = { now: 0, user: 0, system: 0, threads: 4 as number | null };
+    const readers: Partial<SystemReaders> = {
+      now: () => state.now,
+      cpuUsage: () => ({ user: state.user, system: state.system }),
+      memoryUsage: () => ({ rss: 512 * MIB, heapUsed: 20 * MIB, heapTotal: 40 * MIB }),
+      availableMemory: () => 2048 * MIB,
+      cpuCount: () => 8,
+      uptimeSeconds: () => 7200,
+      threads: () => state.threads,
+    };
+    return { state, readers };
+  }
+
+  it('computes CPU % of one core from CPU-time and wall-time deltas', () => {
+    const { state, readers } = fakeReaders();
+    const m = monitor({ readers, eventLoop: false });
+    // No wall time has passed since construction: unknown, not 0.
+    let s = m.collect();
+    expect(s.cpu.percent).toBeNull();
+    expect(render(m)).not.toContain('victor_system_cpu_percent');
+
+    state.now = 1000;
+    state.user = 500_000; // 500 ms user
+    state.system = 250_000; // 250 ms system
+    expect(m.collect().cpu.percent).toBe(75);
+
+    // Two busy cores for a second: 200 % of one core, as top shows it.
+    state.now = 2000;
+    state.user += 2_000_000;
+    expect(m.collect().cpu.percent).toBe(200);
+
+    // Collections closer than 10 ms keep the last figure and the old baseline.
+    state.now = 2005;
+    state.user += 5_000;
+    expect(m.collect().cpu.percent).toBe(200);
+    state.now = 3000;
+    expect(m.collect().cpu.percent).toBeCloseTo((5 / 1000) * 100, 10);
+
+    s = m.collect();
+    expect(s.memory).toEqual({
+      used_bytes: 512 * MIB,
+      used_mb: 512,
+      used_gb: 0.5,
+      available_bytes: 2048 * MIB,
+      available_mb: 2048,
+    });
+    expect(s.uptime).toEqual({ seconds: 7200, minutes: 120, hours: 2 });
+    expect(s.cpu.count).toBe(8);
+    expect(s.threads.active).toBe(4);
+    expect(s.event_loop).toEqual({ delay_p99_ms: null, utilization: null });
+  });
+
+  it('leaves unknowable series out of the exposition', () => {
+    const { state, readers } = fakeReaders();
+    state.threads = null;
+    const m = monitor({ readers, eventLoop: false });
+    const s = m.collect();
+    expect(s.threads.active).toBeNull();
+    const text = render(m);
+    expect(text).not.toContain('victor_system_threads');
+    expect(text).not.toContain('victor_system_event_loop');
+    expect(text).toContain('victor_system_memory_mb 512\n');
+    expect(text).toContain('victor_system_uptime_seconds 7200\n');
+  });
+
+  it('rejects a bad event-loop resolution with the bad value', () => {
+    expect(() => new SystemMonitor({ eventLoopResolutionMs: 0 })).toThrow(
+      /eventLoopResolutionMs must be a positive integer, got 0/,
+    );
+  });
+});
