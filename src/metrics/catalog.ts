@@ -319,7 +319,7 @@ export const CATALOG = {
     labels: [],
   }),
   systemCpuCount: spec({
-    name: 'system_cpu_count',
+    name: 'system_cpus',
     type: 'gauge',
     unit: 'count',
     category: 'system',

@@ -102,7 +102,7 @@ describe('SystemMonitor on the real process', () => {
       'system_memory_bytes',
       'system_memory_mb',
       'system_memory_available_bytes',
-      'system_cpu_count',
+      'system_cpus',
       'system_uptime_seconds',
       'system_heap_used_bytes',
       'system_heap_total_bytes',
