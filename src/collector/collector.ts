@@ -10,6 +10,7 @@
  */
 import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
 import { Counter, type AnyMetric } from '../metrics/primitives.ts';
+import { SystemMonitor } from '../sources/system.ts';
 import {
   emptyBootstrap,
   emptyCache,
@@ -268,15 +269,18 @@ export class PerformanceMetricsCollector {
 let defaultCollector: PerformanceMetricsCollector | undefined;
 
 /**
- * A process-wide collector for convenience (the description's `get_performance_collector()`). An explicit
- * `new PerformanceMetricsCollector()` is the normal way in; registering a component here twice never throws.
+ * A process-wide collector for convenience (the description's `get_performance_collector()`), with the
+ * process's own system metrics registered. An explicit `new PerformanceMetricsCollector()` is the normal way
+ * in; registering a component here twice never throws.
  */
 export function getPerformanceCollector(): PerformanceMetricsCollector {
-  defaultCollector ??= new PerformanceMetricsCollector();
+  defaultCollector ??= new PerformanceMetricsCollector().registerSystem(new SystemMonitor());
   return defaultCollector;
 }
 
 /** Drops the process-wide collector (tests). */
 export function resetPerformanceCollector(): void {
+  const system = defaultCollector?.registered('system');
+  if (system instanceof SystemMonitor) system.close();
   defaultCollector = undefined;
 }

@@ -127,6 +127,8 @@ describe('PerformanceMetricsCollector', () => {
     a.registerBootstrap(b);
     expect(() => getPerformanceCollector().registerBootstrap(b)).not.toThrow();
     expect(getPerformanceCollector()).toBe(a);
+    // It measures the process out of the box.
+    expect(a.getSystemMetrics()?.memory.used_bytes).toBeGreaterThan(1024 * 1024);
     resetPerformanceCollector();
   });
 });
