@@ -1,0 +1,46 @@
+/**
+ * `generate [--config file] [--out dir] [--check]` as a small entry point; the victor-perf CLI delegates to
+ * `main`, and `npx tsx src/monitoring/cli.ts generate` works on its own.
+ */
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { runGenerate } from './generate.ts';
+
+const USAGE = 'usage: victor-perf generate [--config file] [--out dir] [--check]';
+
+/** Returns the exit code; messages go to stdout (success) or stderr (failure). */
+export function main(argv: readonly string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        out: { type: 'string' },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1 || positionals[0] !== 'generate') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const result = runGenerate({ config: values.config, out: values.out, check: values.check });
+  const stream = result.exitCode === 0 ? process.stdout : process.stderr;
+  stream.write(result.messages.join('\n') + '\n');
+  return result.exitCode;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,338 @@
+/**
+ * One monitoring config: every threshold, `for` duration, severity, selector, receiver and namespace the alert
+ * rules, dashboard, Alertmanager config and Kubernetes manifests are derived from (the kubernetes-mixin
+ * `config.libsonnet` habit). Defaults are the description's values (reference.md section 6); users override any
+ * part from a YAML/JSON file instead of editing generated files.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** A threshold and how long it must hold before the alert fires. */
+export interface AlertThreshold {
+  readonly threshold: number;
+  /** Prometheus duration, e.g. `5m`, `10s`. */
+  readonly for: string;
+}
+
+/** An alert pair: a warning and a critical level of the same condition. */
+export interface ThresholdPair {
+  readonly warning: AlertThreshold;
+  readonly critical: AlertThreshold;
+}
+
+/**
+ * An Alertmanager receiver. Secrets are only ever referenced as files (mounted from a Secret), never inlined.
+ * `webhook` exists for tests and local stacks (a URL with no credential in it).
+ */
+export type ReceiverSpec =
+  | { readonly kind: 'pagerduty'; readonly routingKeyFile: string }
+  | { readonly kind: 'slack'; readonly apiUrlFile: string; readonly channel: string }
+  | { readonly kind: 'webhook'; readonly url: string };
+
+export interface MonitoringConfig {
+  /** Metric prefix (catalog names are unprefixed). */
+  readonly prefix: string;
+  /** Label matchers added to every rule and panel selector, e.g. `job="victor-perf"`. */
+  readonly selector: string;
+  /** Labels that tell replicas apart; queries aggregate them away (`sum without (...)`). */
+  readonly replicaLabels: readonly string[];
+  /** Window of `rate()` in alert and recording rules. */
+  readonly rateWindow: string;
+  readonly runbookBaseUrl: string;
+  readonly thresholds: {
+    /** Overall cache hit ratio below which the alerts fire (0..1). */
+    readonly cacheHitRate: ThresholdPair;
+    /** Cache utilization (entries / capacity) above which the alerts fire (0..1). */
+    readonly cacheUtilization: ThresholdPair;
+    /** Evictions per second per replica. */
+    readonly cacheEvictionRate: AlertThreshold;
+    /** Tool selection P95 in milliseconds. */
+    readonly toolSelectionLatencyP95Ms: ThresholdPair;
+    /** misses / (hits + misses) of tool selections (0..1). */
+    readonly toolSelectionMissRate: AlertThreshold;
+    readonly memoryBytes: ThresholdPair;
+    /** Process CPU in percent (0..100 per core). */
+    readonly cpuPercent: ThresholdPair;
+    readonly threads: AlertThreshold;
+    /** Tool execution P95 in milliseconds. */
+    readonly toolExecutionLatencyP95Ms: ThresholdPair;
+    /** failed / total tool executions (0..1). */
+    readonly toolErrorRate: ThresholdPair;
+    /** A provider whose health is below this (0..1) counts as unhealthy. */
+    readonly providerHealth: AlertThreshold;
+    /** errors / requests per provider (0..1). */
+    readonly providerFailureRate: ThresholdPair;
+    /** Provider P95 in milliseconds. */
+    readonly providerLatencyP95Ms: AlertThreshold;
+    /** Health score (0..100) below which the summary alerts fire. */
+    readonly healthScore: ThresholdPair;
+  };
+  readonly healthScore: {
+    /** Weights of the five terms; they must sum to 1. */
+    readonly weights: {
+      readonly cacheHitRate: number;
+      readonly toolSuccess: number;
+      readonly cpuHeadroom: number;
+      readonly memoryHeadroom: number;
+      readonly latencyHeadroom: number;
+    };
+    /** Memory at which the memory headroom reaches 0. */
+    readonly memoryBudgetBytes: number;
+    /** Selection P95 at which the latency headroom reaches 0. */
+    readonly latencyBudgetMs: number;
+  };
+  readonly alertmanager: {
+    readonly groupWait: string;
+    readonly groupInterval: string;
+    readonly repeatInterval: string;
+    /** Receivers by role; an override replaces a receiver wholesale. */
+    readonly receivers: {
+      readonly paging: ReceiverSpec;
+      readonly chat: ReceiverSpec;
+      readonly lowPriority: ReceiverSpec;
+    };
+  };
+  readonly scrape: {
+    readonly jobName: string;
+    /** Port and path the victor-perf API serves the exposition on. */
+    readonly port: number;
+    readonly path: string;
+    readonly interval: string;
+    readonly evaluationInterval: string;
+  };
+  readonly kubernetes: {
+    readonly monitoringNamespace: string;
+    readonly appNamespace: string;
+    /** Labels of the app's pods (NetworkPolicy selector). */
+    readonly appPodLabels: Readonly<Record<string, string>>;
+    /** external_labels.cluster of this cluster's Prometheus. */
+    readonly cluster: string;
+    readonly images: { readonly prometheus: string; readonly alertmanager: string; readonly grafana: string };
+    /** Secret the user creates with the Grafana admin password (key `admin-password`). */
+    readonly grafanaAdminSecret: string;
+    /** Secret the user creates with the receiver credentials (one file per key). */
+    readonly alertmanagerSecret: string;
+  };
+  readonly federation: {
+    /** Per-cluster Prometheus addresses the central Prometheus federates from. */
+    readonly targets: readonly string[];
+  };
+}
+
+const GiB = 1024 ** 3;
+const SECRETS_DIR = '/etc/alertmanager/secrets';
+
+export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
+  prefix: DEFAULT_PREFIX,
+  selector: 'job="victor-perf"',
+  replicaLabels: ['instance', 'pod'],
+  rateWindow: '5m',
+  runbookBaseUrl: 'https://github.com/victor-perf/victor-perf/blob/main/docs/runbook.md',
+  thresholds: {
+    cacheHitRate: { warning: { threshold: 0.4, for: '5m' }, critical: { threshold: 0.2, for: '10m' } },
+    cacheUtilization: { warning: { threshold: 0.8, for: '10m' }, critical: { threshold: 0.95, for: '5m' } },
+    cacheEvictionRate: { threshold: 10, for: '5m' },
+    toolSelectionLatencyP95Ms: {
+      warning: { threshold: 1, for: '10m' },
+      critical: { threshold: 5, for: '5m' },
+    },
+    toolSelectionMissRate: { threshold: 0.7, for: '5m' },
+    memoryBytes: { warning: { threshold: 1 * GiB, for: '10m' }, critical: { threshold: 2 * GiB, for: '5m' } },
+    cpuPercent: { warning: { threshold: 80, for: '10m' }, critical: { threshold: 95, for: '5m' } },
+    threads: { threshold: 100, for: '10m' },
+    toolExecutionLatencyP95Ms: {
+      warning: { threshold: 1000, for: '10m' },
+      critical: { threshold: 5000, for: '5m' },
+    },
+    toolErrorRate: { warning: { threshold: 0.05, for: '10m' }, critical: { threshold: 0.15, for: '5m' } },
+    providerHealth: { threshold: 0.5, for: '5m' },
+    providerFailureRate: { warning: { threshold: 0.1, for: '5m' }, critical: { threshold: 0.3, for: '2m' } },
+    providerLatencyP95Ms: { threshold: 10000, for: '10m' },
+    healthScore: { warning: { threshold: 70, for: '10m' }, critical: { threshold: 50, for: '5m' } },
+  },
+  healthScore: {
+    weights: {
+      cacheHitRate: 0.4,
+      toolSuccess: 0.3,
+      cpuHeadroom: 0.1,
+      memoryHeadroom: 0.1,
+      latencyHeadroom: 0.1,
+    },
+    memoryBudgetBytes: 2 * GiB,
+    latencyBudgetMs: 5000,
+  },
+  alertmanager: {
+    groupWait: '30s',
+    groupInterval: '5m',
+    repeatInterval: '4h',
+    receivers: {
+      paging: { kind: 'pagerduty', routingKeyFile: `${SECRETS_DIR}/pagerduty-routing-key` },
+      chat: { kind: 'slack', apiUrlFile: `${SECRETS_DIR}/slack-webhook-url`, channel: '#victor-alerts' },
+      lowPriority: {
+        kind: 'slack',
+        apiUrlFile: `${SECRETS_DIR}/slack-low-priority-webhook-url`,
+        channel: '#victor-alerts-low',
+      },
+    },
+  },
+  scrape: {
+    jobName: 'victor-perf',
+    port: 8000,
+    path: '/metrics',
+    interval: '15s',
+    evaluationInterval: '15s',
+  },
+  kubernetes: {
+    monitoringNamespace: 'victor-monitoring',
+    appNamespace: 'victor-production',
+    appPodLabels: { app: 'victor-api' },
+    cluster: 'production',
+    images: {
+      prometheus: 'prom/prometheus:v2.53.2',
+      alertmanager: 'prom/alertmanager:v0.27.0',
+      grafana: 'grafana/grafana:11.2.0',
+    },
+    grafanaAdminSecret: 'grafana-admin',
+    alertmanagerSecret: 'alertmanager-receivers',
+  },
+  federation: { targets: ['prometheus.cluster-a.example.com:9090', 'prometheus.cluster-b.example.com:9090'] },
+};
+
+export class MonitoringConfigError extends Error {
+  override name = 'MonitoringConfigError';
+}
+
+/** Deep partial of the config, the shape of an override file. */
+export type MonitoringConfigOverrides = {
+  readonly [K in keyof MonitoringConfig]?: DeepPartial<MonitoringConfig[K]>;
+};
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends ReceiverSpec
+    ? T
+    : T extends object
+      ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
+      : T;
+
+const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Merges `overrides` into `base` key by key, checking each value against the type of the default it replaces so
+ * that a typo or a wrong type fails with the dotted key and the bad value. Receivers are replaced wholesale (a
+ * webhook merged into a pagerduty receiver would be neither).
+ */
+function merge(base: unknown, override: unknown, path: string): unknown {
+  if (override === undefined) return base;
+  const where = path || '(root)';
+  const replacedWhole = isObject(base) && ('kind' in base || path.endsWith('appPodLabels'));
+  if (isObject(base) && !replacedWhole) {
+    if (!isObject(override)) {
+      throw new MonitoringConfigError(`${where}: expected an object, got ${JSON.stringify(override)}`);
+    }
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+      const sub = path ? `${path}.${key}` : key;
+      if (!(key in base)) throw new MonitoringConfigError(`${sub}: unknown key`);
+      out[key] = merge(base[key], value, sub);
+    }
+    return out;
+  }
+  const expected = Array.isArray(base) ? 'a list' : isObject(base) ? 'an object' : `a ${typeof base}`;
+  const ok = Array.isArray(base)
+    ? Array.isArray(override)
+    : isObject(base)
+      ? isObject(override)
+      : typeof override === typeof base;
+  if (!ok) throw new MonitoringConfigError(`${where}: expected ${expected}, got ${JSON.stringify(override)}`);
+  return override;
+}
+
+function validate(config: MonitoringConfig): MonitoringConfig {
+  try {
+    validatePrefix(config.prefix);
+  } catch (err) {
+    throw new MonitoringConfigError(`prefix: ${(err as Error).message}`);
+  }
+  const checkDuration = (key: string, value: string): void => {
+    if (!DURATION_RE.test(value)) {
+      throw new MonitoringConfigError(`${key}: invalid duration ${JSON.stringify(value)} (e.g. 30s, 5m, 1h)`);
+    }
+  };
+  for (const [name, t] of Object.entries(config.thresholds)) {
+    const levels: [string, AlertThreshold][] =
+      'threshold' in t
+        ? [['', t as AlertThreshold]]
+        : Object.entries(t as ThresholdPair).map(([k, v]) => [`.${k}`, v]);
+    for (const [suffix, level] of levels) {
+      if (typeof level.threshold !== 'number' || !Number.isFinite(level.threshold)) {
+        throw new MonitoringConfigError(
+          `thresholds.${name}${suffix}.threshold: expected a finite number, got ${JSON.stringify(level.threshold)}`,
+        );
+      }
+      checkDuration(`thresholds.${name}${suffix}.for`, level.for);
+    }
+  }
+  checkDuration('rateWindow', config.rateWindow);
+  for (const key of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
+    checkDuration(`alertmanager.${key}`, config.alertmanager[key]);
+  }
+  checkDuration('scrape.interval', config.scrape.interval);
+  checkDuration('scrape.evaluationInterval', config.scrape.evaluationInterval);
+  const w = config.healthScore.weights;
+  const sum = w.cacheHitRate + w.toolSuccess + w.cpuHeadroom + w.memoryHeadroom + w.latencyHeadroom;
+  if (Math.abs(sum - 1) > 1e-9) {
+    throw new MonitoringConfigError(`healthScore.weights: must sum to 1, got ${sum}`);
+  }
+  for (const [role, r] of Object.entries(config.alertmanager.receivers)) {
+    if (!['pagerduty', 'slack', 'webhook'].includes((r as ReceiverSpec).kind)) {
+      throw new MonitoringConfigError(
+        `alertmanager.receivers.${role}.kind: expected pagerduty, slack or webhook, got ${JSON.stringify((r as ReceiverSpec).kind)}`,
+      );
+    }
+  }
+  if (!Number.isInteger(config.scrape.port) || config.scrape.port < 1 || config.scrape.port > 65535) {
+    throw new MonitoringConfigError(
+      `scrape.port: expected a port number, got ${JSON.stringify(config.scrape.port)}`,
+    );
+  }
+  if (!config.scrape.path.startsWith('/')) {
+    throw new MonitoringConfigError(
+      `scrape.path: must start with "/", got ${JSON.stringify(config.scrape.path)}`,
+    );
+  }
+  return config;
+}
+
+/** The defaults with `overrides` applied and validated. */
+export function resolveMonitoringConfig(
+  overrides: MonitoringConfigOverrides | unknown = {},
+): MonitoringConfig {
+  return validate(merge(DEFAULT_MONITORING_CONFIG, overrides ?? {}, '') as MonitoringConfig);
+}
+
+/** Reads a YAML or JSON override file (JSON is YAML) and resolves it against the defaults. */
+export function loadMonitoringConfig(file: string): MonitoringConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new MonitoringConfigError(`cannot read monitoring config ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    throw new MonitoringConfigError(`${file}: not valid YAML/JSON: ${(err as Error).message}`);
+  }
+  try {
+    return resolveMonitoringConfig(parsed ?? {});
+  } catch (err) {
+    if (err instanceof MonitoringConfigError) throw new MonitoringConfigError(`${file}: ${err.message}`);
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * `victor-perf generate`: writes every monitoring artifact derived from the catalog and the monitoring config,
+ * or (`check`) compares them with the checked-in files so that a stale file fails the build.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { renderAlertmanagerConfig } from './alertmanager.ts';
+import { DEFAULT_MONITORING_CONFIG, loadMonitoringConfig, type MonitoringConfig } from './config.ts';
+import { DASHBOARD_FILE, renderDashboard } from './dashboard.ts';
+import {
+  renderAlertmanagerManifests,
+  renderDashboardConfigMap,
+  renderGrafanaManifests,
+  renderNamespace,
+  renderNetworkPolicy,
+  renderPodAnnotationsPatch,
+  renderPrometheusManifests,
+} from './kubernetes.ts';
+import { renderFederationPrometheusConfig, renderKubernetesPrometheusConfig } from './prometheus.ts';
+import { RULE_FILE_NAME, renderPrometheusRule, renderRuleFile, renderRulesConfigMap } from './rules.ts';
+
+/** Where the generated files live in the repo (the default `--out`). */
+export const DEFAULT_OUT_DIR = 'deployment/kubernetes/monitoring';
+
+/**
+ * All generated files by path relative to the output directory. Top-level *.yaml are Kubernetes objects
+ * (`kubectl apply -f deployment/kubernetes/monitoring/` applies them all); subdirectories hold the same configs
+ * as plain files (for promtool/amtool and non-Kubernetes setups), the operator variant and snippets.
+ */
+export function generateAll(config: MonitoringConfig = DEFAULT_MONITORING_CONFIG): Map<string, string> {
+  const rules = renderRuleFile(config);
+  return new Map<string, string>([
+    ['namespace.yaml', renderNamespace(config)],
+    ['performance-alerts.yaml', renderRulesConfigMap(config)],
+    ['prometheus.yaml', renderPrometheusManifests(config, rules)],
+    ['alertmanager.yaml', renderAlertmanagerManifests(config)],
+    ['grafana.yaml', renderGrafanaManifests(config)],
+    ['network-policy.yaml', renderNetworkPolicy(config)],
+    ['dashboards/victor-performance-dashboard.yaml', renderDashboardConfigMap(config)],
+    [`grafana/${DASHBOARD_FILE}`, renderDashboard(config)],
+    [`config/${RULE_FILE_NAME}`, rules],
+    ['config/prometheus.yml', renderKubernetesPrometheusConfig(config)],
+    ['config/alertmanager.yml', renderAlertmanagerConfig(config)],
+    ['config/federation.yml', renderFederationPrometheusConfig(config)],
+    ['operator/prometheus-rule.yaml', renderPrometheusRule(config)],
+    ['snippets/app-pod-annotations.yaml', renderPodAnnotationsPatch(config)],
+  ]);
+}
+
+export interface GenerateOptions {
+  /** A YAML/JSON override file for the monitoring config. */
+  readonly config?: string;
+  readonly out?: string;
+  readonly check?: boolean;
+}
+
+export interface GenerateResult {
+  readonly exitCode: number;
+  readonly messages: string[];
+}
+
+/** Files under `dir` that differ from `files` or are missing (only generated paths are compared). */
+export function compareGenerated(files: ReadonlyMap<string, string>, dir: string): string[] {
+  const problems: string[] = [];
+  for (const [path, content] of files) {
+    let actual: string | undefined;
+    try {
+      actual = readFileSync(join(dir, path), 'utf8');
+    } catch {
+      actual = undefined;
+    }
+    if (actual === undefined) problems.push(`missing: ${join(dir, path)}`);
+    else if (actual !== content) problems.push(`differs: ${join(dir, path)}`);
+  }
+  return problems;
+}
+
+export function runGenerate(options: GenerateOptions = {}): GenerateResult {
+  const out = options.out ?? DEFAULT_OUT_DIR;
+  let config: MonitoringConfig;
+  try {
+    config = options.config ? loadMonitoringConfig(options.config) : DEFAULT_MONITORING_CONFIG;
+  } catch (err) {
+    return { exitCode: 2, messages: [(err as Error).message] };
+  }
+  const files = generateAll(config);
+  if (options.check) {
+    const problems = compareGenerated(files, out);
+    if (problems.length === 0) {
+      return { exitCode: 0, messages: [`generate --check: ${files.size} files in ${out} are up to date`] };
+    }
+    return {
+      exitCode: 1,
+      messages: [
+        ...problems,
+        `generate --check: ${problems.length} of ${files.size} files are stale; run \`victor-perf generate\``,
+      ],
+    };
+  }
+  for (const [path, content] of files) {
+    const target = join(out, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  return { exitCode: 0, messages: [`generate: wrote ${files.size} files to ${out}`] };
+}

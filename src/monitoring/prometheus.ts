@@ -1,0 +1,165 @@
+/**
+ * Prometheus configs: the in-cluster one (pod-annotation discovery, rule files, Alertmanager), the central
+ * federation one for several clusters, and a standalone one for a local stack with static targets.
+ */
+import type { MonitoringConfig } from './config.ts';
+import { healthScoreName } from './promql.ts';
+import { RULE_FILE_NAME } from './rules.ts';
+import { yamlFile } from './yaml.ts';
+
+/** Where the Deployment mounts things; rule_files is relative to the config file's directory. */
+export const PROMETHEUS_CONFIG_DIR = '/etc/prometheus';
+export const PROMETHEUS_RULES_SUBDIR = 'rules';
+
+const a = (annotation: string): string => `__meta_kubernetes_pod_annotation_prometheus_io_${annotation}`;
+
+/**
+ * The victor-perf scrape job for Kubernetes: pods of the app namespace annotated `prometheus.io/scrape: "true"`,
+ * at `prometheus.io/port` (default: the API's port) and `prometheus.io/path` (default: the API's path).
+ * The pod's namespace becomes `kubernetes_namespace`, not `namespace`: our cache metrics own that label.
+ */
+export function kubernetesScrapeJob(config: MonitoringConfig): Record<string, unknown> {
+  const s = config.scrape;
+  return {
+    job_name: s.jobName,
+    metrics_path: s.path,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [config.kubernetes.appNamespace] } }],
+    relabel_configs: [
+      { source_labels: [a('scrape')], action: 'keep', regex: 'true' },
+      { source_labels: [a('path')], action: 'replace', regex: '(.+)', target_label: '__metrics_path__' },
+      {
+        // Pod IP with the annotated port, else the API's port (never the container's first port by accident).
+        source_labels: ['__meta_kubernetes_pod_ip', a('port')],
+        action: 'replace',
+        regex: '(.+);(\\d+)',
+        replacement: '$1:$2',
+        target_label: '__address__',
+      },
+      {
+        source_labels: ['__meta_kubernetes_pod_ip', a('port')],
+        action: 'replace',
+        regex: '(.+);',
+        replacement: `$1:${s.port}`,
+        target_label: '__address__',
+      },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'kubernetes_namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    ],
+  };
+}
+
+/** The in-cluster Prometheus config (prometheus.yml in the prometheus-config ConfigMap). */
+export function buildKubernetesPrometheusConfig(config: MonitoringConfig): Record<string, unknown> {
+  return {
+    global: {
+      scrape_interval: config.scrape.interval,
+      evaluation_interval: config.scrape.evaluationInterval,
+      external_labels: { cluster: config.kubernetes.cluster },
+    },
+    rule_files: [`${PROMETHEUS_RULES_SUBDIR}/*.yml`],
+    alerting: {
+      alertmanagers: [
+        { static_configs: [{ targets: [`alertmanager.${config.kubernetes.monitoringNamespace}.svc:9093`] }] },
+      ],
+    },
+    scrape_configs: [
+      kubernetesScrapeJob(config),
+      { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+    ],
+  };
+}
+
+/**
+ * A central Prometheus federating the per-cluster ones. Each cluster's Prometheus sets external_labels.cluster,
+ * which federation attaches to every series, so the dashboard's `cluster` variable can tell clusters apart.
+ */
+export function buildFederationPrometheusConfig(config: MonitoringConfig): Record<string, unknown> {
+  return {
+    global: { scrape_interval: '30s', evaluation_interval: '30s', external_labels: { role: 'federation' } },
+    scrape_configs: [
+      {
+        job_name: 'victor-federate',
+        honor_labels: true, // keep job/instance/cluster of the source series
+        metrics_path: '/federate',
+        params: {
+          'match[]': [
+            `{${config.selector}}`,
+            `{__name__="${healthScoreName(config)}"}`,
+            '{__name__=~"job.*:.+:.+"}',
+          ],
+        },
+        static_configs: [{ targets: [...config.federation.targets] }],
+      },
+    ],
+  };
+}
+
+export interface StandalonePrometheusOptions {
+  /** host:port of each victor-perf process, e.g. `127.0.0.1:8000`. */
+  readonly targets: readonly string[];
+  /** Rule files (absolute, or relative to the config file). */
+  readonly ruleFiles: readonly string[];
+  /** e.g. `http://127.0.0.1:9093`; omitted: no alerting section. */
+  readonly alertmanagerUrl?: string;
+  readonly scrapeInterval: string;
+  readonly evaluationInterval?: string;
+  /** File holding a bearer token the targets require. */
+  readonly bearerTokenFile?: string;
+  readonly metricsPath?: string;
+  readonly jobName?: string;
+}
+
+/** A Prometheus config without Kubernetes: static targets (a local `victor-perf stack`). */
+export function buildStandalonePrometheusConfig(
+  config: MonitoringConfig,
+  o: StandalonePrometheusOptions,
+): Record<string, unknown> {
+  const job: Record<string, unknown> = {
+    job_name: o.jobName ?? config.scrape.jobName,
+    metrics_path: o.metricsPath ?? config.scrape.path,
+    static_configs: [{ targets: [...o.targets] }],
+  };
+  if (o.bearerTokenFile) job.authorization = { type: 'Bearer', credentials_file: o.bearerTokenFile };
+  const out: Record<string, unknown> = {
+    global: {
+      scrape_interval: o.scrapeInterval,
+      evaluation_interval: o.evaluationInterval ?? o.scrapeInterval,
+    },
+    rule_files: [...o.ruleFiles],
+    scrape_configs: [job],
+  };
+  if (o.alertmanagerUrl) {
+    const url = new URL(o.alertmanagerUrl);
+    const am: Record<string, unknown> = {
+      scheme: url.protocol.replace(':', ''),
+      static_configs: [{ targets: [url.host] }],
+    };
+    if (url.pathname !== '/' && url.pathname !== '') am.path_prefix = url.pathname;
+    out.alerting = { alertmanagers: [am] };
+  }
+  return out;
+}
+
+export function renderStandalonePrometheusConfig(
+  config: MonitoringConfig,
+  o: StandalonePrometheusOptions,
+): string {
+  return yamlFile(
+    [buildStandalonePrometheusConfig(config, o)],
+    'Standalone Prometheus config (static targets).',
+  );
+}
+
+export function renderKubernetesPrometheusConfig(config: MonitoringConfig): string {
+  return yamlFile(
+    [buildKubernetesPrometheusConfig(config)],
+    `Prometheus config for Kubernetes; rule files (${RULE_FILE_NAME}) are mounted at ${PROMETHEUS_CONFIG_DIR}/${PROMETHEUS_RULES_SUBDIR}.`,
+  );
+}
+
+export function renderFederationPrometheusConfig(config: MonitoringConfig): string {
+  return yamlFile(
+    [buildFederationPrometheusConfig(config)],
+    'Central Prometheus for multi-cluster monitoring: federates each cluster Prometheus (replace the targets).',
+  );
+}

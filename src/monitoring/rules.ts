@@ -1,0 +1,170 @@
+/**
+ * Prometheus rule file: the recording rules (P95s, health score) and the alert groups of alerts.ts, rendered as
+ * a plain rule file (for `rule_files`), a ConfigMap (so `kubectl apply -f performance-alerts.yaml` works) and a
+ * PrometheusRule for the Prometheus operator.
+ */
+import { CATALOG } from '../metrics/catalog.ts';
+import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.ts';
+import type { MonitoringConfig } from './config.ts';
+import { healthScoreName, quantile, rateSum, ratio, recordName, series, withoutReplicas } from './promql.ts';
+import { yamlFile } from './yaml.ts';
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly (RecordingRule | AlertingRule)[];
+}
+
+export interface RuleFile {
+  readonly groups: readonly RuleGroup[];
+}
+
+export const RECORDING_GROUP = 'victor_performance_recording';
+/** Key of the rule file in the ConfigMap; the Prometheus config's rule_files glob matches it. */
+export const RULE_FILE_NAME = 'performance_alerts.yml';
+
+/** P95s worth keeping as series: selection, execution (all tools) and per-provider latency. */
+export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
+  const C = CATALOG;
+  return [
+    {
+      record: recordName(config, 'job', C.toolSelectionDuration, 'p95'),
+      expr: quantile(config, C.toolSelectionDuration, 0.95),
+    },
+    {
+      record: recordName(config, 'job', C.toolExecutionDuration, 'p95'),
+      expr: quantile(config, C.toolExecutionDuration, 0.95, ['tool']),
+    },
+    {
+      record: recordName(config, 'job_provider', C.providerLatency, 'p95'),
+      expr: quantile(config, C.providerLatency, 0.95),
+    },
+  ];
+}
+
+/**
+ * Health score 0..100 with the original's weights (reference.md section 6), fixed (defect 2): every term is
+ * aggregated across replicas to the same label set (the job's target labels), so the terms match one to one.
+ * A term with no data yet (no lookups, no executions, no selections) counts as healthy through `or` with an
+ * anchor series of the same labels (the process is up), so the score always has a value while the job runs.
+ */
+export function healthScoreExpr(config: MonitoringConfig): string {
+  const C = CATALOG;
+  const h = config.healthScore;
+  const anchor = `group ${withoutReplicas(config)} (${series(config, C.systemUptime)})`;
+  const term = (x: string): string => `((${x}) or ${anchor})`; // group() is 1: the healthy value
+  const avg = (spec: typeof C.systemCpuPercent): string =>
+    `avg ${withoutReplicas(config)} (${series(config, spec)})`;
+
+  const hitRatio = ratio(
+    rateSum(config, C.cacheOperations, 'operation="hits"', ['namespace', 'operation']),
+    rateSum(config, C.cacheOperations, 'operation=~"hits|misses"', ['namespace', 'operation']),
+  );
+  const errorRatio = ratio(
+    rateSum(config, C.toolExecutions, 'status="failure"', ['tool', 'status']),
+    rateSum(config, C.toolExecutions, [], ['tool', 'status']),
+  );
+  // `>= 0` drops the NaN histogram_quantile returns for a window without observations.
+  const selectionP95 = `(${quantile(config, C.toolSelectionDuration, 0.95)} >= 0)`;
+  const terms: [number, string][] = [
+    [h.weights.cacheHitRate, term(hitRatio)],
+    [h.weights.toolSuccess, term(`1 - ${errorRatio}`)],
+    [h.weights.cpuHeadroom, term(`clamp_min(1 - ${avg(C.systemCpuPercent)} / 100, 0)`)],
+    [
+      h.weights.memoryHeadroom,
+      term(`clamp_min(1 - ${avg(C.systemMemoryBytes)} / ${h.memoryBudgetBytes}, 0)`),
+    ],
+    [h.weights.latencyHeadroom, term(`1 - clamp_max(${selectionP95} / ${h.latencyBudgetMs}, 1)`)],
+  ];
+  return `100 * (${terms.map(([w, t]) => `${w} * ${t}`).join(' + ')})`;
+}
+
+function alertingRule(config: MonitoringConfig, a: AlertSpec): AlertingRule {
+  return {
+    alert: a.alert,
+    expr: a.expr,
+    for: a.for,
+    labels: { severity: a.severity, component: a.component, family: a.family },
+    annotations: { summary: a.summary, description: a.description, runbook_url: runbookUrl(config, a.alert) },
+  };
+}
+
+export function buildRuleFile(config: MonitoringConfig): RuleFile {
+  const alerts = buildAlerts(config);
+  const groups: RuleGroup[] = [{ name: RECORDING_GROUP, rules: buildP95Rules(config) }];
+  for (const name of ALERT_GROUPS) {
+    const rules: (RecordingRule | AlertingRule)[] = [];
+    // Recorded in the summary group itself, before its alerts: rules of a group run in order, so the alerts
+    // see the score of the same evaluation.
+    if (name === 'victor_performance_summary') {
+      rules.push({ record: healthScoreName(config), expr: healthScoreExpr(config) });
+    }
+    rules.push(...alerts.filter((a) => a.group === name).map((a) => alertingRule(config, a)));
+    groups.push({ name, rules });
+  }
+  return { groups };
+}
+
+/** Names of all series the rules record (queries may reference them besides catalog metrics). */
+export function recordedSeries(config: MonitoringConfig): string[] {
+  return buildRuleFile(config).groups.flatMap((g) =>
+    g.rules.flatMap((r) => ('record' in r ? [r.record] : [])),
+  );
+}
+
+export function renderRuleFile(config: MonitoringConfig): string {
+  return yamlFile([buildRuleFile(config)], 'Prometheus rule file (rule_files): alert and recording rules.');
+}
+
+/** The rule file as a ConfigMap in the monitoring namespace, mounted by the Prometheus Deployment. */
+export function renderRulesConfigMap(config: MonitoringConfig): string {
+  return yamlFile(
+    [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'performance-alerts',
+          namespace: config.kubernetes.monitoringNamespace,
+          labels: {
+            'app.kubernetes.io/part-of': 'victor-perf',
+            'app.kubernetes.io/component': 'alert-rules',
+          },
+        },
+        data: { [RULE_FILE_NAME]: renderRuleFile(config) },
+      },
+    ],
+    'Alert and recording rules as a ConfigMap: kubectl apply -f performance-alerts.yaml',
+  );
+}
+
+/** The same groups as a PrometheusRule, for clusters run by the Prometheus operator. */
+export function renderPrometheusRule(config: MonitoringConfig): string {
+  return yamlFile(
+    [
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: {
+          name: 'victor-performance',
+          namespace: config.kubernetes.monitoringNamespace,
+          labels: { 'app.kubernetes.io/part-of': 'victor-perf', role: 'alert-rules' },
+        },
+        spec: buildRuleFile(config),
+      },
+    ],
+    'Alert and recording rules for the Prometheus operator (needs its CRDs).',
+  );
+}

@@ -1,0 +1,73 @@
+import { parser } from '@prometheus-io/lezer-promql';
+import { describe, expect, it } from 'vitest';
+import { CATALOG_ENTRIES, metricName } from '../../src/metrics/catalog.ts';
+import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
+import { dashboardPanels, interpolateQuery } from '../../src/monitoring/dashboard.ts';
+import { buildRuleFile, recordedSeries } from '../../src/monitoring/rules.ts';
+
+const config = DEFAULT_MONITORING_CONFIG;
+
+/** Parse errors and referenced metric names of one PromQL expression. */
+function analyse(expr: string): { errors: string[]; metrics: string[] } {
+  const errors: string[] = [];
+  const metrics: string[] = [];
+  parser.parse(expr).iterate({
+    enter(n) {
+      if (n.type.isError)
+        errors.push(`error at ${n.from}: ${JSON.stringify(expr.slice(n.from, n.from + 30))}`);
+      if (n.type.name === 'Identifier' && n.node.parent?.type.name === 'VectorSelector') {
+        metrics.push(expr.slice(n.from, n.to));
+      }
+    },
+  });
+  return { errors, metrics };
+}
+
+function allQueries(): { where: string; expr: string }[] {
+  const rules = buildRuleFile(config).groups.flatMap((g) =>
+    g.rules.map((r) => ({ where: 'record' in r ? r.record : r.alert, expr: r.expr })),
+  );
+  const panels = dashboardPanels(config).flatMap((p) =>
+    p.queries.map((q) => ({ where: `panel ${p.title}`, expr: interpolateQuery(q.expr) })),
+  );
+  return [...rules, ...panels];
+}
+
+/** Series the queries may reference: catalog metrics (histograms with their suffixes) and our recorded ones. */
+function knownSeries(): Set<string> {
+  const names = new Set<string>(recordedSeries(config));
+  for (const spec of CATALOG_ENTRIES) {
+    const name = metricName(spec, config.prefix);
+    names.add(name);
+    if (spec.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
+  }
+  names.add('ALERTS'); // Prometheus' own series of alert states (the alerts panel)
+  return names;
+}
+
+describe('PromQL of rules and dashboard', () => {
+  it('every expression parses without error nodes', () => {
+    const queries = allQueries();
+    expect(queries.length).toBeGreaterThan(40);
+    for (const q of queries) expect(analyse(q.expr).errors, `${q.where}: ${q.expr}`).toEqual([]);
+  });
+
+  it('every referenced metric exists in the catalog or is recorded by the rules', () => {
+    const known = knownSeries();
+    for (const q of allQueries()) {
+      const { metrics } = analyse(q.expr);
+      expect(metrics.length, q.where).toBeGreaterThan(0);
+      for (const m of metrics) expect(known.has(m), `${q.where} references ${m}`).toBe(true);
+    }
+  });
+
+  it('the parser does flag broken PromQL (the check is not vacuous)', () => {
+    expect(analyse('min(1, rate(x[5m])').errors.length).toBeGreaterThan(0);
+    expect(analyse('sum(rate(x{a="b"}[5m]))').errors).toEqual([]);
+  });
+
+  it('the health score is recorded, never read from the exporter', () => {
+    expect(recordedSeries(config)).toContain('victor_performance_health_score');
+    expect(CATALOG_ENTRIES.map((s) => metricName(s))).not.toContain('victor_performance_health_score');
+  });
+});

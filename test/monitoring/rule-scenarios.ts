@@ -1,0 +1,396 @@
+/**
+ * promtool unit tests for every alert and recording rule, generated from the same config the rules come from.
+ *
+ * Each alert has a scenario: inputs on which it must fire (two instances, chosen so that averaging per-instance
+ * ratios or quantiles would give a different answer than summing rates first), inputs just below the threshold,
+ * and inputs with no activity. From a scenario we emit: fires at start + `for` with exact labels and
+ * annotations, silent one minute earlier, silent below the threshold, silent with no data.
+ */
+import { CATALOG, metricName, type MetricSpec } from '../../src/metrics/catalog.ts';
+import { buildAlerts, type AlertSpec } from '../../src/monitoring/alerts.ts';
+import type { MonitoringConfig } from '../../src/monitoring/config.ts';
+import { healthScoreName, recordName } from '../../src/monitoring/promql.ts';
+import { runbookUrl } from '../../src/monitoring/alerts.ts';
+import { durationSeconds, renderTemplate } from './helpers.ts';
+
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+type Labels = Record<string, string>;
+
+interface Scenario {
+  /** Minute at which the condition starts to hold: 0 for gauges, 1 for rates (two samples needed). */
+  start: number;
+  fire: InputSeries[];
+  below: InputSeries[];
+  noData: InputSeries[];
+  /** Alerts expected on `fire`: their expression labels and `$value`. */
+  expected: { labels: Labels; value: number }[];
+}
+
+const SAMPLES = 60; // one hour of one-minute samples
+const A = { instance: 'a:8000' };
+const B = { instance: 'b:8000' };
+const GiB = 1024 ** 3;
+
+export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: object; covered: string[] } {
+  const job = Object.fromEntries([...config.selector.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  const name = (spec: MetricSpec): string => metricName(spec, config.prefix);
+  const sel = (n: string, labels: Labels): string =>
+    `${n}{${Object.entries({ ...job, ...labels })
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(', ')}}`;
+  const gauge = (spec: MetricSpec, labels: Labels, v: number): InputSeries => ({
+    series: sel(name(spec), labels),
+    values: `${v}x${SAMPLES}`,
+  });
+  const counter = (spec: MetricSpec, labels: Labels, perMinute: number): InputSeries => ({
+    series: sel(name(spec), labels),
+    values: `0+${perMinute}x${SAMPLES}`,
+  });
+  /** `perMinute` observations of `value` per minute, as cumulative buckets. */
+  const histogram = (spec: MetricSpec, labels: Labels, value: number, perMinute: number): InputSeries[] =>
+    [...(spec.buckets ?? []).map(String), '+Inf'].map((le) => ({
+      series: sel(`${name(spec)}_bucket`, { ...labels, le }),
+      values: `0+${le === '+Inf' || value <= Number(le) ? perMinute : 0}x${SAMPLES}`,
+    }));
+  const up = [gauge(CATALOG.systemUptime, A, 3600), gauge(CATALOG.systemUptime, B, 3600)];
+  const C = CATALOG;
+
+  // cache: [a hits, a misses, b hits, b misses] per minute, in different namespaces, plus evictions that must
+  // not count as lookups.
+  const cacheOps = ([ah, am, bh, bm]: number[]): InputSeries[] => [
+    counter(C.cacheOperations, { ...A, namespace: 'query', operation: 'hits' }, ah ?? 0),
+    counter(C.cacheOperations, { ...A, namespace: 'query', operation: 'misses' }, am ?? 0),
+    counter(C.cacheOperations, { ...A, namespace: 'query', operation: 'evictions' }, 500),
+    counter(C.cacheOperations, { ...B, namespace: 'context', operation: 'hits' }, bh ?? 0),
+    counter(C.cacheOperations, { ...B, namespace: 'context', operation: 'misses' }, bm ?? 0),
+    ...up,
+  ];
+  const selections = ([ah, am, bh, bm]: number[]): InputSeries[] => [
+    counter(C.toolSelections, { ...A, namespace: 'query', result: 'hit' }, ah ?? 0),
+    counter(C.toolSelections, { ...A, namespace: 'query', result: 'miss' }, am ?? 0),
+    counter(C.toolSelections, { ...B, namespace: 'rl', result: 'hit' }, bh ?? 0),
+    counter(C.toolSelections, { ...B, namespace: 'rl', result: 'miss' }, bm ?? 0),
+    ...up,
+  ];
+  const executions = ([as, af, bs, bf]: number[]): InputSeries[] => [
+    counter(C.toolExecutions, { ...A, tool: 'search', status: 'success' }, as ?? 0),
+    counter(C.toolExecutions, { ...A, tool: 'search', status: 'failure' }, af ?? 0),
+    counter(C.toolExecutions, { ...B, tool: 'calc', status: 'success' }, bs ?? 0),
+    counter(C.toolExecutions, { ...B, tool: 'calc', status: 'failure' }, bf ?? 0),
+    ...up,
+  ];
+  // provider openai: a sends `ar` requests with `ae` errors (two types), b `br` requests without errors;
+  // anthropic has requests and no error series at all (its ratio is 0, not absent).
+  const provider = (ar: number, ae: number, br: number): InputSeries[] => [
+    counter(C.providerRequests, { ...A, provider: 'openai' }, ar),
+    counter(C.providerErrors, { ...A, provider: 'openai', type: 'timeout' }, Math.ceil(ae / 2)),
+    counter(C.providerErrors, { ...A, provider: 'openai', type: 'rate_limit' }, Math.floor(ae / 2)),
+    counter(C.providerRequests, { ...B, provider: 'openai' }, br),
+    counter(C.providerRequests, { ...A, provider: 'anthropic' }, 50),
+    ...up,
+  ];
+  // quantiles: instance a observes `value` 100 times a minute, b observes a fast value 20 times a minute.
+  const latency = (spec: MetricSpec, labels: Labels, value: number, fast: number): InputSeries[] => [
+    ...histogram(spec, { ...A, ...labels }, value, 100),
+    ...histogram(spec, { ...B, ...labels }, fast, 20),
+    ...up,
+  ];
+  const zeroLatency = (spec: MetricSpec, labels: Labels = {}): InputSeries[] => [
+    ...histogram(spec, { ...A, ...labels }, 1, 0),
+    ...up,
+  ];
+  const perInstance = (spec: MetricSpec, a: number, b: number, labels: Labels = {}): InputSeries[] => [
+    gauge(spec, { ...A, ...labels }, a),
+    gauge(spec, { ...B, ...labels }, b),
+    ...up,
+  ];
+  // health: [hits/misses per instance], [success/failure per instance]; CPU avg 50 %, memory avg 1 GiB,
+  // selection P95 = 1000 ms (all observations above the last bucket).
+  const health = (cache: number[], exec: number[]): InputSeries[] => [
+    ...cacheOps(cache),
+    ...executions(exec).slice(0, 4),
+    gauge(C.systemCpuPercent, A, 40),
+    gauge(C.systemCpuPercent, B, 60),
+    gauge(C.systemMemoryBytes, A, 0.5 * GiB),
+    gauge(C.systemMemoryBytes, B, 1.5 * GiB),
+    ...histogram(C.toolSelectionDuration, A, 2000, 10),
+    ...histogram(C.toolSelectionDuration, B, 5000, 30),
+  ];
+  const quiet = [...cacheOps([0, 0, 0, 0]), ...executions([0, 0, 0, 0]).slice(0, 4)];
+
+  const missRate = (fire: number[], below: number[], value: number): Scenario => ({
+    start: 1,
+    fire: cacheOps(fire),
+    below: cacheOps(below),
+    noData: cacheOps([0, 0, 0, 0]),
+    expected: [{ labels: {}, value }],
+  });
+  const errorRate = (fire: number[], below: number[], value: number): Scenario => ({
+    start: 1,
+    fire: executions(fire),
+    below: executions(below),
+    noData: executions([0, 0, 0, 0]),
+    expected: [{ labels: {}, value }],
+  });
+  const utilization = (fire: number, below: number): Scenario => ({
+    start: 0,
+    // "overall" is excluded: it is high everywhere yet must not alert on its own.
+    fire: [
+      ...perInstance(C.cacheUtilization, fire, 0.5, { namespace: 'query' }),
+      ...perInstance(C.cacheUtilization, 0.99, 0.99, { namespace: 'overall' }),
+    ],
+    below: [
+      ...perInstance(C.cacheUtilization, below, 0.5, { namespace: 'query' }),
+      ...perInstance(C.cacheUtilization, 0.99, 0.99, { namespace: 'overall' }),
+    ],
+    noData: up,
+    expected: [{ labels: { namespace: 'query' }, value: fire }],
+  });
+  const gaugeAbove = (spec: MetricSpec, fire: number, below: number): Scenario => ({
+    start: 0,
+    fire: perInstance(spec, fire, 1),
+    below: perInstance(spec, below, 1),
+    noData: up,
+    expected: [{ labels: { ...A }, value: fire }],
+  });
+  const quantileScenario = (
+    spec: MetricSpec,
+    fire: number,
+    below: number,
+    fast: number,
+    value: number,
+    labels: Labels = {},
+    expectedLabels: Labels = {},
+  ): Scenario => ({
+    start: 1,
+    fire: latency(spec, labels, fire, fast),
+    below: latency(spec, labels, below, fast),
+    noData: zeroLatency(spec, labels),
+    expected: [{ labels: expectedLabels, value }],
+  });
+
+  const scenarios: Record<string, Scenario> = {
+    // 35/100 (instance ratios 0.28 and 1.0) fires; 43/100 does not although the instance mean is 0.31.
+    HighCacheMissRate: missRate([25, 65, 10, 0], [2, 18, 41, 39], 0.35),
+    CriticalCacheMissRate: missRate([5, 85, 10, 0], [2, 18, 19, 61], 0.15),
+    HighCacheUtilization: utilization(0.85, 0.79),
+    CriticalCacheUtilization: utilization(0.96, 0.94),
+    HighCacheEvictionRate: {
+      // Per replica, over namespaces: a evicts 330 + 300 a minute = 10.5/s; rates of counters starting at 0
+      // reach their steady value once the 5m window is full, so the condition holds from minute 5.
+      start: 5,
+      fire: [
+        counter(C.cacheOperations, { ...A, namespace: 'query', operation: 'evictions' }, 330),
+        counter(C.cacheOperations, { ...A, namespace: 'context', operation: 'evictions' }, 300),
+        counter(C.cacheOperations, { ...B, namespace: 'query', operation: 'evictions' }, 300),
+        counter(C.cacheOperations, { ...B, namespace: 'query', operation: 'hits' }, 5000),
+        ...up,
+      ],
+      below: [
+        counter(C.cacheOperations, { ...A, namespace: 'query', operation: 'evictions' }, 594),
+        counter(C.cacheOperations, { ...B, namespace: 'query', operation: 'hits' }, 5000),
+        ...up,
+      ],
+      noData: cacheOps([0, 0, 0, 0]).filter((s) => !s.series.includes('evictions')),
+      expected: [{ labels: { ...A }, value: 10.5 }],
+    },
+    // P95 over both instances' buckets: rank 114 of 120 lies in a's bucket (1, 2.5]: 1 + 1.5 * 94/100.
+    HighToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 2, 0.8, 0.3, 2.41),
+    CriticalToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 7, 4, 0.3, 9.7),
+    HighToolSelectionMissRate: {
+      start: 1,
+      fire: selections([20, 70, 9, 1]),
+      below: selections([1, 9, 31, 59]),
+      noData: selections([0, 0, 0, 0]),
+      expected: [{ labels: {}, value: 0.71 }],
+    },
+    HighMemoryUsage: gaugeAbove(C.systemMemoryBytes, 1.5 * GiB, GiB - 1024 ** 2),
+    CriticalMemoryUsage: gaugeAbove(C.systemMemoryBytes, 2.5 * GiB, 2 * GiB - 1024 ** 2),
+    HighCPUUsage: gaugeAbove(C.systemCpuPercent, 85.5, 79.9),
+    CriticalCPUUsage: gaugeAbove(C.systemCpuPercent, 96.2, 94.9),
+    HighThreadCount: gaugeAbove(C.systemThreads, 101, 100),
+    HighToolExecutionLatency: quantileScenario(C.toolExecutionDuration, 2000, 900, 30, 2.41),
+    CriticalToolExecutionLatency: quantileScenario(C.toolExecutionDuration, 7000, 4000, 30, 9.7),
+    HighToolErrorRate: errorRate([179, 11, 10, 0], [9, 1, 182, 8], 0.055),
+    CriticalToolErrorRate: errorRate([158, 32, 10, 0], [5, 5, 166, 24], 0.16),
+    UnhealthyProviders: {
+      start: 0,
+      fire: [
+        ...perInstance(C.providerHealth, 0, 1, { provider: 'openai' }),
+        ...perInstance(C.providerHealth, 1, 1, { provider: 'anthropic' }),
+      ],
+      below: [
+        ...perInstance(C.providerHealth, 0.5, 1, { provider: 'openai' }),
+        ...perInstance(C.providerHealth, 1, 1, { provider: 'anthropic' }),
+      ],
+      noData: up,
+      expected: [{ labels: { provider: 'openai' }, value: 0 }],
+    },
+    // 22/200 fires (instance ratios 0.12 and 0); 19/200 does not although a alone fails half its requests.
+    HighProviderFailureRate: {
+      start: 1,
+      fire: provider(180, 22, 20),
+      below: provider(20, 10, 180)
+        .filter((s) => !s.series.includes('b:8000'))
+        .concat(
+          counter(C.providerRequests, { ...B, provider: 'openai' }, 180),
+          counter(C.providerErrors, { ...B, provider: 'openai', type: 'other' }, 9),
+        ),
+      noData: provider(0, 0, 0),
+      expected: [{ labels: { provider: 'openai' }, value: 0.11 }],
+    },
+    CriticalProviderFailureRate: {
+      start: 1,
+      fire: provider(180, 62, 20),
+      below: provider(20, 19, 180)
+        .filter((s) => !s.series.includes('b:8000'))
+        .concat(
+          counter(C.providerRequests, { ...B, provider: 'openai' }, 180),
+          counter(C.providerErrors, { ...B, provider: 'openai', type: 'other' }, 39),
+        ),
+      noData: provider(0, 0, 0),
+      expected: [{ labels: { provider: 'openai' }, value: 0.31 }],
+    },
+    HighProviderLatency: quantileScenario(
+      C.providerLatency,
+      15000,
+      8000,
+      400,
+      19.4,
+      { provider: 'openai' },
+      { provider: 'openai' },
+    ),
+    // score = 40 h + 30 (1 - e) + 5 (CPU) + 5 (memory) + 8 (latency): h 0.5, e 0.2 -> 62; h 0.7, e 0.1 -> 73.
+    PerformanceDegraded: {
+      start: 1,
+      fire: health([10, 30, 40, 20], [20, 20, 60, 0]),
+      below: health([30, 10, 40, 20], [30, 10, 60, 0]),
+      noData: quiet,
+      expected: [{ labels: {}, value: 62 }],
+    },
+    // h 0.1, e 0.5 -> 37; h 0.4, e 0.3 -> 55.
+    PerformanceCritical: {
+      start: 1,
+      fire: health([2, 38, 8, 52], [10, 30, 40, 20]),
+      below: health([10, 30, 30, 30], [20, 20, 50, 10]),
+      noData: [],
+      expected: [{ labels: {}, value: 37 }],
+    },
+  };
+
+  const alerts = buildAlerts(config);
+  const tests: object[] = [];
+  const at = (minutes: number): string => `${Math.round(minutes * 60)}s`;
+  for (const a of alerts) {
+    const s = scenarios[a.alert];
+    if (!s) continue;
+    const forMin = durationSeconds(a.for) / 60;
+    const fireAt = s.start + forMin;
+    tests.push({
+      name: `${a.alert}: fires after ${a.for}, not one minute before`,
+      interval: '1m',
+      input_series: s.fire,
+      alert_rule_test: [
+        { eval_time: at(fireAt - 1), alertname: a.alert, exp_alerts: [] },
+        { eval_time: at(fireAt), alertname: a.alert, exp_alerts: s.expected.map((e) => expectedAlert(a, e)) },
+      ],
+    });
+    tests.push({
+      name: `${a.alert}: silent just below the threshold`,
+      interval: '1m',
+      input_series: s.below,
+      alert_rule_test: [{ eval_time: at(fireAt + 5), alertname: a.alert, exp_alerts: [] }],
+    });
+    tests.push({
+      name: `${a.alert}: silent with no data`,
+      interval: '1m',
+      input_series: s.noData,
+      alert_rule_test: [{ eval_time: at(fireAt + 5), alertname: a.alert, exp_alerts: [] }],
+    });
+  }
+
+  function expectedAlert(a: AlertSpec, e: { labels: Labels; value: number }): object {
+    const exprLabels = { ...job, ...e.labels };
+    return {
+      exp_labels: { ...exprLabels, severity: a.severity, component: a.component, family: a.family },
+      exp_annotations: {
+        summary: renderTemplate(a.summary, exprLabels, e.value),
+        description: renderTemplate(a.description, exprLabels, e.value),
+        runbook_url: runbookUrl(config, a.alert),
+      },
+    };
+  }
+
+  // Recording rules: values on known inputs, aggregated over both instances.
+  const jobLabels = (labels: Labels = {}): string =>
+    `{${Object.entries({ ...job, ...labels })
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(', ')}}`;
+  const score = healthScoreName(config);
+  // promtool 2.42 compares sample values exactly; the weighted sum carries float noise (62.000000000000014).
+  const rounded = `round(${score}, 0.001)`;
+  const p95 = (rec: string, input: InputSeries[], value: number, labels: Labels = {}): object => ({
+    name: `${rec} on two instances`,
+    interval: '1m',
+    input_series: input,
+    promql_expr_test: [
+      { expr: rec, eval_time: '10m', exp_samples: [{ labels: rec + jobLabels(labels), value }] },
+    ],
+  });
+  const recordTests = [
+    p95(
+      recordName(config, 'job', C.toolSelectionDuration, 'p95'),
+      latency(C.toolSelectionDuration, {}, 2, 0.3),
+      2.41,
+    ),
+    p95(
+      recordName(config, 'job', C.toolExecutionDuration, 'p95'),
+      latency(C.toolExecutionDuration, {}, 2000, 30),
+      2410,
+    ),
+    p95(
+      recordName(config, 'job_provider', C.providerLatency, 'p95'),
+      latency(C.providerLatency, { provider: 'openai' }, 15000, 400),
+      19400,
+      { provider: 'openai' },
+    ),
+    {
+      name: `${score} on known inputs`,
+      interval: '1m',
+      input_series: health([10, 30, 40, 20], [20, 20, 60, 0]),
+      promql_expr_test: [
+        // Minute 0: no rate yet, cache/tool/latency terms count as healthy: 40 + 30 + 5 + 5 + 10.
+        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
+        { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 62 }] },
+      ],
+    },
+    {
+      name: `${score} has a value before any lookup or execution`,
+      interval: '1m',
+      input_series: [
+        ...quiet,
+        ...health([0, 0, 0, 0], [0, 0, 0, 0]).filter((s) => /cpu|memory/.test(s.series)),
+      ],
+      promql_expr_test: [
+        { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
+      ],
+    },
+    {
+      name: `${score} is absent without the job`,
+      interval: '1m',
+      input_series: [],
+      promql_expr_test: [{ expr: score, eval_time: '10m', exp_samples: [] }],
+    },
+  ];
+  const covered = [
+    ...alerts.filter((a) => scenarios[a.alert]).map((a) => a.alert),
+    ...recordTests.map((t) => (t as { name: string }).name.split(' ')[0] as string),
+  ];
+  return {
+    yaml: { rule_files: [ruleFile], evaluation_interval: '1m', tests: [...tests, ...recordTests] },
+    covered,
+  };
+}
