@@ -31,7 +31,9 @@ export function main(argv: readonly string[]): number {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'generate') {
+  // `victor-perf generate ...` passes the words after the command; `tsx src/monitoring/cli.ts generate ...` passes it too.
+  const words = positionals[0] === 'generate' ? positionals.slice(1) : positionals;
+  if (words.length !== 0) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
