@@ -1,0 +1,161 @@
+/**
+ * Command-line parsing with node:util parseArgs (strict), and the help texts. Every mistake becomes a
+ * UsageError whose message fits on one line; main turns it into exit code 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SCENARIO_DESCRIPTIONS, SCENARIOS, isScenario, type ScenarioName } from '../demo/scenarios.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const COMMANDS = ['demo', 'serve', 'generate'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const MAIN_HELP = `victor-perf: performance monitoring for AI agent runtimes
+
+Usage: victor-perf <command> [options]
+
+Commands:
+  demo       Serve the API, Prometheus metrics and dashboard with a simulated agent workload
+  serve      Serve the API, Prometheus metrics and dashboard for this process (no simulated workload)
+  generate   Generate alert rules, recording rules, the Grafana dashboard and manifests
+
+Run 'victor-perf <command> --help' for the options of a command.
+`;
+
+const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default 127.0.0.1; anything else without a token warns)
+  --port <n>               Port (default 8000; 0 picks a free one)
+  --token-file <path>      Require 'Authorization: Bearer <token>' on the API and /metrics, token read
+                           from this file (default: $VICTOR_PERF_TOKEN if set; else no token)
+  --prometheus-url <url>   The dashboard reads from this Prometheus instead of in-process history
+  -h, --help               Show this help`;
+
+export const DEMO_HELP = `Usage: victor-perf demo [options]
+
+Starts the server with a simulated agent (tool selection cache, tool selection, tool execution, three LLM
+providers, bootstrap and lazy loading) and prints the URLs. Ctrl+C (SIGINT) or SIGTERM stops it.
+
+Options:
+${SERVER_OPTIONS_HELP}
+  --scenario <name>        Workload scenario (default normal):
+${SCENARIOS.map((s) => `                             ${s.padEnd(18)} ${SCENARIO_DESCRIPTIONS[s]}`).join('\n')}
+  --seed <n>               Random seed (default 42): the same seed replays the same workload
+  --memory-cap-mb <n>      memory-pressure: resident memory to grow to, in MiB (default 1229)
+`;
+
+export const SERVE_HELP = `Usage: victor-perf serve [options]
+
+Starts the server for this process with nothing simulated: system metrics are live, the other categories
+stay empty. To serve your own components, embed the server in your app (see examples/serve-own-components.ts).
+
+Options:
+${SERVER_OPTIONS_HELP}
+`;
+
+export interface ServerArgs {
+  host: string;
+  port: number;
+  tokenFile: string | undefined;
+  prometheusUrl: string | undefined;
+}
+
+export interface DemoArgs extends ServerArgs {
+  scenario: ScenarioName;
+  seed: number;
+  memoryCapMb: number | undefined;
+}
+
+const serverOptions = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'token-file': { type: 'string' },
+  'prometheus-url': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const demoOptions = {
+  ...serverOptions,
+  scenario: { type: 'string' },
+  seed: { type: 'string' },
+  'memory-cap-mb': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** parseArgs's messages run over several sentences; keep the first, on one line. */
+function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    const unknown = /Unknown option '([^']+)'/.exec(e.message);
+    if (unknown) throw new UsageError(`unknown option ${unknown[1]}`);
+    const positional = /Unexpected argument '([^']+)'/.exec(e.message);
+    if (positional) throw new UsageError(`unexpected argument ${positional[1]}`);
+    throw new UsageError(
+      e.message
+        .replace(/\s+/g, ' ')
+        .split(/\. (?=[A-Z])/)[0]!
+        .replace(/\.$/, ''),
+    );
+  }
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+type ServerValues = { [K in keyof typeof serverOptions]?: K extends 'help' ? boolean : string };
+
+function serverArgs(v: ServerValues): ServerArgs {
+  const host = v.host ?? '127.0.0.1';
+  if (host.trim() === '') throw new UsageError('--host must not be empty');
+  let prometheusUrl: string | undefined;
+  if (v['prometheus-url'] !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(v['prometheus-url']);
+    } catch {
+      throw new UsageError(`--prometheus-url is not a URL: ${JSON.stringify(v['prometheus-url'])}`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UsageError(`--prometheus-url must be http or https, got ${url.protocol}`);
+    }
+    prometheusUrl = v['prometheus-url'];
+  }
+  return {
+    host,
+    port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
+    tokenFile: v['token-file'],
+    prometheusUrl,
+  };
+}
+
+/** Parsed `demo` arguments, or 'help'. */
+export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
+  const { values } = parse(argv, demoOptions);
+  if (values.help) return 'help';
+  const scenario = values.scenario ?? 'normal';
+  if (!isScenario(scenario)) {
+    throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${SCENARIOS.join(', ')}`);
+  }
+  const mb = values['memory-cap-mb'];
+  return {
+    ...serverArgs(values),
+    scenario,
+    seed: values.seed === undefined ? 42 : integer('seed', values.seed, 0, 2 ** 32 - 1),
+    memoryCapMb: mb === undefined ? undefined : integer('memory-cap-mb', mb, 64, 1024 * 1024),
+  };
+}
+
+/** Parsed `serve` arguments, or 'help'. */
+export function parseServeArgs(argv: string[]): ServerArgs | 'help' {
+  const { values } = parse(argv, serverOptions);
+  return values.help ? 'help' : serverArgs(values);
+}
+
+export function isCommand(name: string): name is Command {
+  return (COMMANDS as readonly string[]).includes(name);
+}

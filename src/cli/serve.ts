@@ -1,0 +1,116 @@
+/**
+ * `demo` and `serve`: start the server (and, for demo, the simulated workload), print where it is, and run
+ * until SIGINT or SIGTERM, then stop the workload, close the server and return 0.
+ */
+import { PerformanceMetricsCollector } from '../collector/collector.ts';
+import { resolveToken } from '../api/auth.ts';
+import { createServer } from '../api/server.ts';
+import { startWorkload, type Workload } from '../demo/workload.ts';
+import { SystemMonitor } from '../sources/system.ts';
+import type { DemoArgs, ServerArgs } from './args.ts';
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves with the signal that asks the process to stop. */
+  untilSignal(): Promise<string>;
+}
+
+/** Waits for the first SIGINT or SIGTERM; a second one while shutting down exits at once. */
+export function untilProcessSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function banner(io: CliIO, url: string, title: string): void {
+  io.out(`victor-perf listening on ${url}`);
+  io.out(`  ${title}`);
+  io.out(`  dashboard  ${url}/`);
+  io.out(`  summary    ${url}/api/performance/summary`);
+  io.out(`  metrics    ${url}/metrics`);
+  io.out(`  openapi    ${url}/api/performance/openapi.json`);
+  io.out('Press Ctrl+C to stop.');
+}
+
+interface Lifecycle {
+  collector: PerformanceMetricsCollector;
+  ready?: () => boolean;
+  title: string;
+  cleanup(): void;
+}
+
+async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<number> {
+  let token: string | undefined;
+  try {
+    token = resolveToken({ tokenFile: args.tokenFile, env: io.env });
+  } catch (err) {
+    life.cleanup();
+    io.err(`victor-perf: ${(err as Error).message}`);
+    return 2;
+  }
+  const server = createServer({
+    collector: life.collector,
+    host: args.host,
+    port: args.port,
+    token,
+    prometheusUrl: args.prometheusUrl,
+    ready: life.ready,
+    warn: io.err,
+  });
+  const stopping = io.untilSignal();
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (err) {
+    life.cleanup();
+    await server.close().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : e.message;
+    io.err(`victor-perf: cannot listen on ${args.host}:${args.port}: ${why}`);
+    return 1;
+  }
+  banner(io, url, life.title);
+  const signal = await stopping;
+  io.out(`${signal}: shutting down`);
+  life.cleanup();
+  await server.close();
+  return 0;
+}
+
+export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
+  const collector = new PerformanceMetricsCollector();
+  const workload: Workload = startWorkload({
+    collector,
+    scenario: args.scenario,
+    seed: args.seed,
+    memoryCapBytes: args.memoryCapMb === undefined ? undefined : args.memoryCapMb * 1024 * 1024,
+    log: (line) => io.err(line),
+  });
+  return runServer(args, io, {
+    collector,
+    ready: () => workload.ready,
+    title: `simulated agent workload: scenario ${workload.scenario}, seed ${args.seed}`,
+    cleanup: () => workload.stop(),
+  });
+}
+
+export async function serveCommand(args: ServerArgs, io: CliIO): Promise<number> {
+  const collector = new PerformanceMetricsCollector();
+  const system = new SystemMonitor();
+  collector.registerSystem(system);
+  return runServer(args, io, {
+    collector,
+    title: 'this process: system metrics (register components through the library to see more)',
+    cleanup: () => system.close(),
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * victor-perf: performance monitoring for AI agent runtimes. The public API, by layer (see ARCHITECTURE.md):
+ * metrics, components (sources), the collector, the HTTP API and server, the built-in dashboard, the demo
+ * workload, and monitoring as code.
+ */
+
+// --- metrics: catalog, primitives, exposition ---
+export {
+  BOOTSTRAP_PHASES,
+  CACHE_NAMESPACES,
+  CATALOG,
+  CATALOG_ENTRIES,
+  DEFAULT_PREFIX,
+  PROVIDER_ERROR_TYPES,
+  findSpec,
+  metricName,
+} from './metrics/catalog.ts';
+export { Counter, Gauge, Histogram } from './metrics/primitives.ts';
+export { MetricError } from './metrics/names.ts';
+export { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics/registry.ts';
+export { ManualClock } from './metrics/sketch.ts';
+
+// --- components ---
+export { ToolSelectionCache, CacheError } from './sources/cache.ts';
+export { ToolSelectionMonitor } from './sources/selection.ts';
+export { ToolExecutionMonitor } from './sources/tools.ts';
+export { ProviderPoolMonitor, HealthTracker, classifyProviderError } from './sources/providers.ts';
+export { BootstrapMonitor } from './sources/bootstrap.ts';
+export { SystemMonitor } from './sources/system.ts';
+export {
+  CACHE_ENV_VARS,
+  DEFAULT_CACHE_SETTINGS,
+  DEFAULT_SETTINGS_FILE,
+  SettingsError,
+  loadCacheSettings,
+} from './sources/settings.ts';
+
+// --- collector ---
+export {
+  CollectorError,
+  PerformanceMetricsCollector,
+  SLOTS,
+  getPerformanceCollector,
+  resetPerformanceCollector,
+} from './collector/collector.ts';
+export { HEALTH_WEIGHTS, healthScore } from './collector/health.ts';
+
+// --- HTTP API and server ---
+export { API_PREFIX, OPENAPI_PATH, performanceRoutes, registerPerformanceRoutes } from './api/routes.ts';
+export { createServer, exposureWarning, isLoopback } from './api/server.ts';
+export { TOKEN_ENV, TokenError, bearerToken, resolveToken, tokenMatcher } from './api/auth.ts';
+export { registerFallbacks } from './api/fallbacks.ts';
+export { schemas as wireSchemas, summarySchema } from './api/schemas.ts';
+
+// --- built-in dashboard ---
+export { registerDashboard } from './web/plugin.ts';
+
+// --- demo workload ---
+export { startWorkload } from './demo/workload.ts';
+export { SCENARIOS, SCENARIO_DESCRIPTIONS, isScenario } from './demo/scenarios.ts';
+
+// --- monitoring as code ---
+export * from './monitoring/index.ts';
+
+// --- types ---
+export type {
+  CacheNamespace,
+  MetricSpec,
+  MetricType,
+  MetricUnit,
+  ProviderErrorType,
+} from './metrics/catalog.ts';
+export type { AnyMetric, HistogramOptions } from './metrics/primitives.ts';
+export type { WindowClock } from './metrics/sketch.ts';
+export type { CacheSetOptions, ToolSelectionCacheOptions } from './sources/cache.ts';
+export type { SelectOptions, Selector, ToolSelectionMonitorOptions } from './sources/selection.ts';
+export type { ToolExecutionMonitorOptions } from './sources/tools.ts';
+export type {
+  CallOptions,
+  CircuitState,
+  HealthTrackerOptions,
+  ProviderOutcome,
+  ProviderPoolMonitorOptions,
+} from './sources/providers.ts';
+export type { BootstrapMonitorOptions } from './sources/bootstrap.ts';
+export type { SystemMonitorOptions, SystemReaders } from './sources/system.ts';
+export type { CacheSettings, LoadCacheSettingsOptions } from './sources/settings.ts';
+export type { CollectorOptions, Slot, SourceSlots } from './collector/collector.ts';
+export type {
+  BootstrapSnapshot,
+  CacheEndpointSnapshot,
+  CacheSnapshot,
+  CacheSourceData,
+  CategoryName,
+  PerformanceSnapshot,
+  Percentiles,
+  ProviderPoolSnapshot,
+  Rate,
+  SelectionSourceData,
+  Source,
+  SourceError,
+  SystemSnapshot,
+  ToolExecutionSnapshot,
+  ToolSelectionSnapshot,
+  ToolStats,
+} from './collector/types.ts';
+export type { PerformanceRoutesOptions } from './api/routes.ts';
+export type { PerformanceServer, ServerOptions } from './api/server.ts';
+export type { DashboardOptions } from './web/plugin.ts';
+export type { Workload, WorkloadOptions } from './demo/workload.ts';
+export type { ScenarioName, WorkloadProfile } from './demo/scenarios.ts';
