@@ -2,9 +2,9 @@
  * The REST API as a Fastify plugin: reference.md section 3, plus `/metrics`, `/healthz`, `/readyz` and the
  * OpenAPI document.
  *
- * Every category endpoint reads one collection (`getAllMetrics()`) and answers its category from it, so a
- * category whose source failed can name that failure: 503 `{error, detail, source}`. The summary never fails
- * for one source: the category is null and the failure is listed in `errors`.
+ * Every category endpoint reads only the sources behind it (`collector.readCategory()`); a category whose
+ * source failed names that failure: 503 `{error, detail, source}`. The summary never fails for one source:
+ * the category is null and the failure is listed in `errors`.
  *
  * Usable as `await registerPerformanceRoutes(app, opts)` or `app.register(performanceRoutes, opts)`; the
  * plugin is not encapsulated (like fastify-plugin), so both register the same routes on `app`.
@@ -12,7 +12,6 @@
 import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { PerformanceMetricsCollector, Slot } from '../collector/collector.ts';
-import type { PerformanceSnapshot } from '../collector/types.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
 import { requireToken } from './auth.ts';
 import { registerFallbacks } from './fallbacks.ts';
@@ -34,14 +33,13 @@ export interface PerformanceRoutesOptions {
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** A category endpoint: which slots feed it and how its body comes out of one snapshot. */
+/** A category endpoint and the collector category it answers with. */
 interface CategoryRoute {
   path: string;
   operationId: string;
   summary: string;
   schema: JsonSchema;
-  slots: readonly Slot[];
-  pick(s: PerformanceSnapshot): unknown;
+  category: Slot;
 }
 
 const CATEGORIES: readonly CategoryRoute[] = [
@@ -50,43 +48,35 @@ const CATEGORIES: readonly CategoryRoute[] = [
     operationId: 'getCacheMetrics',
     summary: 'Tool selection cache: hit rates, entries, utilization, selection latency, memory and rates',
     schema: schemas.cache_endpoint,
-    slots: ['cache', 'tool_selection'],
-    pick: (s) =>
-      s.tool_selection && s.cache
-        ? { ...s.tool_selection, memory: s.cache.memory, rates: s.cache.rates }
-        : null,
+    category: 'cache',
   },
   {
     path: `${API_PREFIX}/providers`,
     operationId: 'getProviderPoolMetrics',
     summary: 'Provider pool: health per provider, requests, errors, latency',
     schema: schemas.provider_pool,
-    slots: ['provider_pool'],
-    pick: (s) => s.provider_pool,
+    category: 'provider_pool',
   },
   {
     path: `${API_PREFIX}/tools`,
     operationId: 'getToolExecutionMetrics',
     summary: 'Tool execution: executions, duration percentiles, error rate, per-tool stats',
     schema: schemas.tool_execution,
-    slots: ['tool_execution'],
-    pick: (s) => s.tool_execution,
+    category: 'tool_execution',
   },
   {
     path: `${API_PREFIX}/system`,
     operationId: 'getSystemMetrics',
     summary: 'The process: memory, CPU, uptime, threads, heap, event loop',
     schema: schemas.system,
-    slots: ['system'],
-    pick: (s) => s.system,
+    category: 'system',
   },
   {
     path: `${API_PREFIX}/bootstrap`,
     operationId: 'getBootstrapMetrics',
     summary: 'Start-up: total time, per-phase time, lazy loading',
     schema: schemas.bootstrap,
-    slots: ['bootstrap'],
-    pick: (s) => s.bootstrap,
+    category: 'bootstrap',
   },
 ];
 
@@ -130,16 +120,12 @@ export async function registerPerformanceRoutes(
       { onRequest: guard, schema: { response: { 200: route.schema, 503: errorSchema, ...errorResponses } } },
       async (_req, reply) => {
         reply.header('cache-control', noStore);
-        const snapshot = collector.getAllMetrics();
-        const body = route.pick(snapshot);
-        if (body !== null) return body;
-        // Name the failure: the errors of this route's sources, by their registered names.
-        const names = new Set(route.slots.map((slot) => collector.registered(slot)?.sourceName ?? slot));
-        const failures = snapshot.errors.filter((e) => names.has(e.source));
-        const first = failures[0] ?? { source: route.slots[0]!, message: 'collection failed' };
+        const { value, errors } = collector.readCategory(route.category);
+        if (value !== null) return value;
+        const first = errors[0] ?? { source: route.category, message: 'collection failed' };
         return reply.code(503).send({
           error: 'Source Unavailable',
-          detail: failures.map((f) => `${f.source}: ${f.message}`).join('; ') || first.message,
+          detail: errors.map((f) => `${f.source}: ${f.message}`).join('; ') || first.message,
           source: first.source,
         });
       },

@@ -54,6 +54,32 @@ export const SLOTS: readonly Slot[] = [
   'system',
 ];
 
+/** The parts each slot's collect() must return as objects; a missing one is reported as invalid data. */
+const REQUIRED_PARTS: { readonly [S in Slot]: readonly string[] } = {
+  cache: ['cache', 'selection'],
+  tool_selection: ['latency_ms'],
+  bootstrap: ['startup_time', 'phases', 'lazy_loading'],
+  provider_pool: ['pool', 'requests', 'latency_ms', 'errors', 'provider_health'],
+  tool_execution: ['executions', 'duration_ms', 'errors', 'top_tools', 'tool_metrics'],
+  system: ['memory', 'cpu', 'uptime', 'threads'],
+};
+
+function invalidShape(slot: Slot, value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return 'not an object';
+  for (const part of REQUIRED_PARTS[slot]) {
+    const v = (value as Record<string, unknown>)[part];
+    if (v === null || typeof v !== 'object')
+      return `${part} is ${v === null ? 'null' : typeof v}, not an object`;
+  }
+  return findGarbage(value);
+}
+
+/** One category read on its own: its body (null when a source failed) and the failures. */
+export interface CategoryRead<T> {
+  value: T | null;
+  errors: SourceError[];
+}
+
 export class CollectorError extends Error {
   override name = 'CollectorError';
 }
@@ -62,6 +88,14 @@ export interface CollectorOptions {
   /** Metric name prefix (default `victor_`). */
   prefix?: string;
 }
+
+type SingleSlot = Exclude<Slot, 'cache' | 'tool_selection'>;
+const EMPTY: { readonly [S in SingleSlot]: () => SourceSlots[S] } = {
+  bootstrap: emptyBootstrap,
+  provider_pool: emptyProviderPool,
+  tool_execution: emptyToolExecution,
+  system: emptySystem,
+};
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: SourceError } | undefined;
 
@@ -142,7 +176,7 @@ export class PerformanceMetricsCollector {
     let message: string;
     try {
       const value = source.collect();
-      const garbage = value === null || typeof value !== 'object' ? 'not an object' : findGarbage(value);
+      const garbage = invalidShape(slot, value);
       if (garbage === null) return { ok: true, value: value as SourceSlots[S] };
       message = `returned invalid data: ${garbage}`;
     } catch (err) {
@@ -196,40 +230,47 @@ export class PerformanceMetricsCollector {
     return { snapshot, ok };
   }
 
-  getToolSelectionMetrics(): ToolSelectionSnapshot | null {
-    return this.selection(this.read('cache'), this.read('tool_selection'));
+  /**
+   * One category, reading only the sources behind it: the body of a category endpoint. `value` is null when
+   * a source failed, and `errors` names it.
+   */
+  readCategory(category: 'cache'): CategoryRead<CacheEndpointSnapshot>;
+  readCategory(category: 'tool_selection'): CategoryRead<ToolSelectionSnapshot>;
+  readCategory<S extends SingleSlot>(category: S): CategoryRead<SourceSlots[S]>;
+  readCategory(category: Slot): CategoryRead<unknown>;
+  readCategory(category: Slot): CategoryRead<unknown> {
+    if (category === 'cache' || category === 'tool_selection') {
+      const cache = this.read('cache');
+      const timer = this.read('tool_selection');
+      const errors = [cache, timer].flatMap((o) => (o?.ok === false ? [o.error] : []));
+      const selection = this.selection(cache, timer);
+      if (category === 'tool_selection' || selection === null) return { value: selection, errors };
+      const c = cache?.ok ? cache.value.cache : emptyCache();
+      return { value: { ...selection, memory: c.memory, rates: c.rates }, errors };
+    }
+    const o = this.read(category);
+    if (o === undefined) return { value: EMPTY[category](), errors: [] };
+    return o.ok ? { value: o.value, errors: [] } : { value: null, errors: [o.error] };
   }
 
+  getToolSelectionMetrics(): ToolSelectionSnapshot | null {
+    return this.readCategory('tool_selection').value;
+  }
   /** The `/cache` endpoint body: the tool-selection object plus the cache's memory and rates. */
   getCacheMetrics(): CacheEndpointSnapshot | null {
-    const cache = this.read('cache');
-    const selection = this.selection(cache, this.read('tool_selection'));
-    if (!selection || cache?.ok === false) return null;
-    const c = cache ? cache.value.cache : emptyCache();
-    return { ...selection, memory: c.memory, rates: c.rates };
+    return this.readCategory('cache').value;
   }
-
   getBootstrapMetrics(): BootstrapSnapshot | null {
-    return this.one('bootstrap', emptyBootstrap);
+    return this.readCategory('bootstrap').value;
   }
   getProviderPoolMetrics(): ProviderPoolSnapshot | null {
-    return this.one('provider_pool', emptyProviderPool);
+    return this.readCategory('provider_pool').value;
   }
   getToolExecutionMetrics(): ToolExecutionSnapshot | null {
-    return this.one('tool_execution', emptyToolExecution);
+    return this.readCategory('tool_execution').value;
   }
   getSystemMetrics(): SystemSnapshot | null {
-    return this.one('system', emptySystem);
-  }
-
-  /** A single category: its empty snapshot when unregistered, null when its source failed. */
-  private one<S extends Exclude<Slot, 'cache' | 'tool_selection'>>(
-    slot: S,
-    empty: () => SourceSlots[S],
-  ): SourceSlots[S] | null {
-    const o = this.read(slot);
-    if (o === undefined) return empty();
-    return o.ok ? o.value : null;
+    return this.readCategory('system').value;
   }
 
   /** Collects, then renders the series of every source that collected cleanly, and the collector's own. */

@@ -23,7 +23,7 @@ export function main(argv: readonly string[]): number {
       },
     });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`victor-perf generate: ${(err as Error).message}; see --help\n`);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -97,6 +97,13 @@ export function buildFederationPrometheusConfig(config: MonitoringConfig): Recor
 export interface StandalonePrometheusOptions {
   /** host:port of each victor-perf process, e.g. `127.0.0.1:8000`. */
   readonly targets: readonly string[];
+  /** More targets, with labels of their own (e.g. `cluster`), scraped by the same job. */
+  readonly targetGroups?: ReadonlyArray<{
+    readonly targets: readonly string[];
+    readonly labels: Record<string, string>;
+  }>;
+  /** Labels this Prometheus adds when federated or sending alerts, e.g. `{cluster: 'eu-1'}`. */
+  readonly externalLabels?: Readonly<Record<string, string>>;
   /** Rule files (absolute, or relative to the config file). */
   readonly ruleFiles: readonly string[];
   /** e.g. `http://127.0.0.1:9093`; omitted: no alerting section. */
@@ -117,13 +124,17 @@ export function buildStandalonePrometheusConfig(
   const job: Record<string, unknown> = {
     job_name: o.jobName ?? config.scrape.jobName,
     metrics_path: o.metricsPath ?? config.scrape.path,
-    static_configs: [{ targets: [...o.targets] }],
+    static_configs: [
+      ...(o.targets.length > 0 ? [{ targets: [...o.targets] }] : []),
+      ...(o.targetGroups ?? []).map((g) => ({ targets: [...g.targets], labels: { ...g.labels } })),
+    ],
   };
   if (o.bearerTokenFile) job.authorization = { type: 'Bearer', credentials_file: o.bearerTokenFile };
   const out: Record<string, unknown> = {
     global: {
       scrape_interval: o.scrapeInterval,
       evaluation_interval: o.evaluationInterval ?? o.scrapeInterval,
+      ...(o.externalLabels ? { external_labels: { ...o.externalLabels } } : {}),
     },
     rule_files: [...o.ruleFiles],
     scrape_configs: [job],

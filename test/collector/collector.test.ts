@@ -95,6 +95,39 @@ describe('PerformanceMetricsCollector', () => {
     expect(s.errors[0]?.message).toBe('returned invalid data: phases.service_registration_ms = NaN');
   });
 
+  it('a component returning the wrong shape is isolated, not a crash', () => {
+    const c = new PerformanceMetricsCollector();
+    c.registerToolSelectionCache({
+      sourceName: 'cache',
+      collect: () => ({ cache: null, selection: null }) as never,
+      metrics: () => [],
+    });
+    c.registerToolExecution(toolSource(0));
+    const s = c.getAllMetrics();
+    expect(s.cache).toBeNull();
+    expect(s.tool_selection).toBeNull();
+    expect(s.errors).toEqual([
+      { source: 'cache', message: 'returned invalid data: cache is null, not an object' },
+    ]);
+    expect(s.tool_execution?.executions.total).toBe(10);
+    expect(s.health_score).not.toBeNull();
+  });
+
+  it('reads one category without collecting the others, with its errors', () => {
+    const c = new PerformanceMetricsCollector();
+    const boot = bootstrapSource({ fail: 'throw' });
+    c.registerBootstrap(boot);
+    c.registerToolExecution(toolSource(0));
+    expect(c.readCategory('tool_execution').value?.executions.total).toBe(10);
+    expect(boot.reads).toBe(0);
+    expect(c.readCategory('bootstrap')).toEqual({
+      value: null,
+      errors: [{ source: 'bootstrap', message: 'Error: container not reachable' }],
+    });
+    // Unregistered: the empty snapshot, not an error.
+    expect(c.readCategory('provider_pool')).toMatchObject({ value: { pool: { total: 0 } }, errors: [] });
+  });
+
   it('registering the same component twice is a no-op; unregistering removes it', () => {
     const c = new PerformanceMetricsCollector();
     const b = bootstrapSource();
