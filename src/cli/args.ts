@@ -42,6 +42,8 @@ ${SERVER_OPTIONS_HELP}
 ${SCENARIOS.map((s) => `                             ${s.padEnd(18)} ${SCENARIO_DESCRIPTIONS[s]}`).join('\n')}
   --seed <n>               Random seed (default 42): the same seed replays the same workload
   --memory-cap-mb <n>      memory-pressure: resident memory to grow to, in MiB (default 1229)
+  --scenario-duration <s>  End the scenario after this many seconds and go back to normal (default: never),
+                           so that the alerts it fired can be seen to resolve
 `;
 
 export const SERVE_HELP = `Usage: victor-perf serve [options]
@@ -64,6 +66,7 @@ export interface DemoArgs extends ServerArgs {
   scenario: ScenarioName;
   seed: number;
   memoryCapMb: number | undefined;
+  scenarioSeconds: number | undefined;
 }
 
 const serverOptions = {
@@ -79,6 +82,7 @@ const demoOptions = {
   scenario: { type: 'string' },
   seed: { type: 'string' },
   'memory-cap-mb': { type: 'string' },
+  'scenario-duration': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 /** parseArgs's messages run over several sentences; keep the first, on one line. */
@@ -147,6 +151,10 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
     scenario,
     seed: values.seed === undefined ? 42 : integer('seed', values.seed, 0, 2 ** 32 - 1),
     memoryCapMb: mb === undefined ? undefined : integer('memory-cap-mb', mb, 64, 1024 * 1024),
+    scenarioSeconds:
+      values['scenario-duration'] === undefined
+        ? undefined
+        : integer('scenario-duration', values['scenario-duration'], 1, 7 * 24 * 3600),
   };
 }
 

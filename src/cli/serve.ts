@@ -94,6 +94,7 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
     scenario: args.scenario,
     seed: args.seed,
     memoryCapBytes: args.memoryCapMb === undefined ? undefined : args.memoryCapMb * 1024 * 1024,
+    ...(args.scenarioSeconds === undefined ? {} : { scenarioSeconds: args.scenarioSeconds }),
     log: (line) => io.err(line),
   });
   return runServer(args, io, {

@@ -130,7 +130,8 @@ export class DemoProviderPool {
 
   constructor(
     private readonly monitor: ProviderPoolMonitor,
-    private readonly profile: WorkloadProfile,
+    /** Read on every request, so a scenario that ends takes effect at once. */
+    public profile: WorkloadProfile,
     private readonly rnd: Random,
     private readonly sleeper: Sleeper,
   ) {

@@ -39,9 +39,15 @@ export interface WorkloadOptions {
   memoryCapBytes?: number;
   /** Where notes go (e.g. a memory cap lowered to fit); default nowhere. */
   log?: (line: string) => void;
+  /**
+   * End the scenario after this many seconds of workload and go back to `normal` (a cache the scenario
+   * shrank is replaced by a normal one, held memory is dropped), so that alerts can be seen to resolve.
+   */
+  scenarioSeconds?: number;
 }
 
 export interface Workload {
+  /** The scenario running now (`normal` once a timed scenario has ended). */
   readonly scenario: ScenarioName;
   readonly profile: WorkloadProfile;
   /** The components, for inspection. */
@@ -107,28 +113,40 @@ export function startWorkload(options: WorkloadOptions): Workload {
   const speed = options.speed ?? 1;
   if (!(speed > 0 && speed <= 100)) throw new RangeError(`speed must be in (0, 100], got ${speed}`);
   const log = options.log ?? (() => {});
-  const profile = scenarioProfile(scenario, { memoryCapBytes: options.memoryCapBytes });
+  const scenarioSeconds = options.scenarioSeconds;
+  if (scenarioSeconds !== undefined && !(scenarioSeconds > 0)) {
+    throw new RangeError(`scenarioSeconds must be > 0, got ${scenarioSeconds}`);
+  }
+  let current: ScenarioName = scenario;
+  let profile = scenarioProfile(scenario, { memoryCapBytes: options.memoryCapBytes });
   const rnd: Random = createRandom(seed);
   const sleeper = new Sleeper();
 
   const bootstrap = new BootstrapMonitor();
   const system = new SystemMonitor();
-  const cache = new ToolSelectionCache({ size: profile.cacheSize, ttlSeconds: profile.ttlSeconds });
-  const { minMs, maxMs, async: selectorAsync } = profile.selector;
-  // Mostly quick, now and then slow: r^8 skews towards minMs (in `normal`, P95 of selections stays < 1 ms).
-  const selectorMs = () => minMs + (maxMs - minMs) * rnd.next() ** 8;
-  const selection = new ToolSelectionMonitor(
-    selectorAsync
-      ? async (query: string) => {
-          await sleeper.sleep(selectorMs());
-          return toolsFor(query);
-        }
-      : (query: string) => {
-          busyWait(selectorMs());
-          return toolsFor(query);
-        },
-    { cache },
-  );
+  // The cache and the selector follow the profile; a scenario that ends builds them anew.
+  const selectionFor = (
+    p: WorkloadProfile,
+  ): { cache: ToolSelectionCache; selection: ToolSelectionMonitor } => {
+    const cache = new ToolSelectionCache({ size: p.cacheSize, ttlSeconds: p.ttlSeconds });
+    const { minMs, maxMs, async: selectorAsync } = p.selector;
+    // Mostly quick, now and then slow: r^8 skews towards minMs (in `normal`, P95 of selections stays < 1 ms).
+    const selectorMs = () => minMs + (maxMs - minMs) * rnd.next() ** 8;
+    const selection = new ToolSelectionMonitor(
+      selectorAsync
+        ? async (query: string) => {
+            await sleeper.sleep(selectorMs());
+            return toolsFor(query);
+          }
+        : (query: string) => {
+            busyWait(selectorMs());
+            return toolsFor(query);
+          },
+      { cache },
+    );
+    return { cache, selection };
+  };
+  let { cache, selection } = selectionFor(profile);
   const tools = new ToolExecutionMonitor();
   const providers = new ProviderPoolMonitor({ failureThreshold: 3, cooldownMs: 5000 });
   const pool = new DemoProviderPool(providers, profile, rnd, sleeper);
@@ -144,11 +162,14 @@ export function startWorkload(options: WorkloadOptions): Workload {
   // Keys: Zipf ranks over a fixed key space, or always new keys when the space is 0.
   let fresh = 0;
   const keyOf = {} as Record<CacheNamespace, () => string>;
-  for (const ns of CACHE_NAMESPACES) {
-    const load = profile.load[ns];
-    const rank = load.keys > 0 ? rnd.zipf(load.keys, load.skew) : null;
-    keyOf[ns] = rank ? () => `${ns}:${rank()}` : () => `${ns}:new-${fresh++}`;
-  }
+  const chooseKeys = (): void => {
+    for (const ns of CACHE_NAMESPACES) {
+      const load = profile.load[ns];
+      const rank = load.keys > 0 ? rnd.zipf(load.keys, load.skew) : null;
+      keyOf[ns] = rank ? () => `${ns}:${rank()}` : () => `${ns}:new-${fresh++}`;
+    }
+  };
+  chooseKeys();
   // One after another, as one agent loop would: started together, each selection's time would include the
   // selectors run synchronously after it.
   const selectInTurn = async (namespaces: CacheNamespace[]): Promise<void> => {
@@ -226,6 +247,23 @@ export function startWorkload(options: WorkloadOptions): Workload {
     }
   };
 
+  let endTimer: NodeJS.Timeout | undefined;
+  const endScenario = (): void => {
+    if (stopped) return;
+    const next = scenarioProfile('normal');
+    if (next.cacheSize !== profile.cacheSize || next.selector.async !== profile.selector.async) {
+      ({ cache, selection } = selectionFor(next));
+      options.collector.register('cache', cache).register('tool_selection', selection);
+    }
+    profile = next;
+    pool.profile = next;
+    chooseKeys();
+    held.length = 0;
+    heldBytes = 0;
+    log(`scenario ${current} ended after ${scenarioSeconds} s: back to normal`);
+    current = 'normal';
+  };
+
   let timer: NodeJS.Timeout | undefined;
   let ready = false;
   const started = (async () => {
@@ -244,12 +282,21 @@ export function startWorkload(options: WorkloadOptions): Workload {
     ready = true;
     lastTick = performance.now();
     timer = setInterval(tick, tickMs);
+    if (scenarioSeconds !== undefined && current !== 'normal') {
+      endTimer = setTimeout(endScenario, scenarioSeconds * 1000);
+    }
   })();
 
   return {
-    scenario,
-    profile,
-    components: { cache, selection, tools, providers, bootstrap, system },
+    get scenario() {
+      return current;
+    },
+    get profile() {
+      return profile;
+    },
+    get components() {
+      return { cache, selection, tools, providers, bootstrap, system };
+    },
     started,
     get ready() {
       return ready;
@@ -257,6 +304,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
     stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (endTimer) clearTimeout(endTimer);
       sleeper.cancel();
       system.close();
       held.length = 0;

@@ -106,3 +106,38 @@ describe('demo workload scenarios', () => {
     expect(() => startWorkload({ collector, seed: 1.5 })).toThrow(/seed must be an integer/);
   });
 });
+
+describe('a timed scenario', () => {
+  it('ends after its duration and goes back to normal, with a normal cache', async () => {
+    const collector = new PerformanceMetricsCollector();
+    const lines: string[] = [];
+    const workload = startWorkload({
+      collector,
+      scenario: 'cache-miss-storm',
+      seed: 3,
+      speed: 5,
+      scenarioSeconds: 1,
+      log: (l) => lines.push(l),
+    });
+    running.push(workload);
+    await workload.started;
+    const stormCache = workload.components.cache;
+    expect(workload.scenario).toBe('cache-miss-storm');
+    await new Promise((r) => setTimeout(r, 900));
+    expect(collector.getCacheMetrics()!.hit_rates.overall).toBeLessThan(0.2);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(workload.scenario).toBe('normal');
+    expect(lines).toContain('scenario cache-miss-storm ended after 1 s: back to normal');
+    // The storm's tiny cache was replaced and the collector reads the new one.
+    expect(workload.components.cache).not.toBe(stormCache);
+    expect(collector.registered('cache')).toBe(workload.components.cache);
+    expect(collector.getCacheMetrics()!.hit_rates.overall).toBeGreaterThan(0.3);
+    workload.stop();
+  });
+
+  it('rejects a duration that is not positive', () => {
+    expect(() => startWorkload({ collector: new PerformanceMetricsCollector(), scenarioSeconds: 0 })).toThrow(
+      /scenarioSeconds must be > 0, got 0/,
+    );
+  });
+});
