@@ -9,7 +9,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['demo', 'serve', 'generate'] as const;
+export const COMMANDS = ['demo', 'serve', 'generate', 'stack', 'alerts-log'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MAIN_HELP = `victor-perf: performance monitoring for AI agent runtimes
@@ -20,6 +20,8 @@ Commands:
   demo       Serve the API, Prometheus metrics and dashboard with a simulated agent workload
   serve      Serve the API, Prometheus metrics and dashboard for this process (no simulated workload)
   generate   Generate alert rules, recording rules, the Grafana dashboard and manifests
+  stack      Run a local Prometheus and Alertmanager against victor-perf servers (or a demo)
+  alerts-log Receive Alertmanager notifications and print them
 
 Run 'victor-perf <command> --help' for the options of a command.
 `;
@@ -86,7 +88,7 @@ const demoOptions = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** parseArgs's messages run over several sentences; keep the first, on one line. */
-function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
+export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (err) {
@@ -104,7 +106,7 @@ function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O)
   }
 }
 
-function integer(flag: string, value: string, min: number, max: number): number {
+export function integer(flag: string, value: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }

@@ -15,6 +15,7 @@ import {
   UsageError,
 } from './args.ts';
 import { demoCommand, serveCommand, untilProcessSignal, type CliIO } from './serve.ts';
+import { alertsLogCommand, stackCommand } from './stack.ts';
 
 export type { CliIO } from './serve.ts';
 
@@ -62,6 +63,10 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
       }
       case 'generate':
         return await generate(rest, io);
+      case 'stack':
+        return await stackCommand(rest, io);
+      case 'alerts-log':
+        return await alertsLogCommand(rest, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -22,8 +22,10 @@ export const INSTALL_HINT =
 export interface StackOptions {
   /** host:port of victor-perf servers to scrape. */
   targets?: string[];
-  /** Start demo servers (`victor-perf demo`) and scrape them too; one per entry, with its scenario. */
-  demos?: Array<{ scenario?: string; seed?: number }>;
+  /** Start demo servers (`victor-perf demo`) and scrape them too; one per entry. */
+  demos?: DemoSpec[];
+  /** Labels this Prometheus adds when federated (e.g. `{cluster: 'local'}`). */
+  externalLabels?: Record<string, string>;
   /** Where Alertmanager sends notifications; default: a local alerts log the stack starts. */
   webhookUrl?: string;
   monitoring?: MonitoringConfig;
@@ -41,12 +43,21 @@ export interface StackOptions {
   onAlert?: (line: string) => void;
 }
 
+export interface DemoSpec {
+  scenario?: string;
+  seed?: number;
+  /** More `victor-perf demo` flags, e.g. `['--scenario-duration', '30s']`. */
+  args?: string[];
+  /** Target labels for this demo's series (e.g. `{cluster: 'a'}`). */
+  labels?: Record<string, string>;
+}
+
 export interface Stack {
   prometheusUrl: string;
   alertmanagerUrl: string;
   /** The local alerts log, when the stack started one (no webhookUrl given). */
   alertsLog: AlertsLog | undefined;
-  /** Targets scraped, demos included. */
+  /** Targets scraped, demos included (host:port). */
   targets: string[];
   dataDir: string;
   stop(): Promise<void>;
@@ -77,11 +88,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   try {
     const targets = [...(options.targets ?? [])];
+    const targetGroups: Array<{ targets: string[]; labels: Record<string, string> }> = [];
     for (const [i, demo] of (options.demos ?? []).entries()) {
       const port = await freePort();
       const args = [CLI, 'demo', '--port', String(port), '--host', '127.0.0.1'];
       if (demo.scenario) args.push('--scenario', demo.scenario);
-      args.push('--seed', String(demo.seed ?? i + 1));
+      args.push('--seed', String(demo.seed ?? i + 1), ...(demo.args ?? []));
       const proc = startProcess({
         name: `demo-${i + 1}`,
         command: process.execPath,
@@ -90,9 +102,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       started.push(proc);
       await waitReady(proc, `http://127.0.0.1:${port}/readyz`, 30_000);
-      targets.push(`127.0.0.1:${port}`);
+      if (demo.labels) targetGroups.push({ targets: [`127.0.0.1:${port}`], labels: demo.labels });
+      else targets.push(`127.0.0.1:${port}`);
     }
-    if (targets.length === 0) throw new StackError('nothing to scrape: give --target host:port or --demo');
+    const all = [...targets, ...targetGroups.flatMap((g) => g.targets)];
+    if (all.length === 0) throw new StackError('nothing to scrape: give --target host:port or --demo');
 
     let webhookUrl = options.webhookUrl;
     if (!webhookUrl) {
@@ -135,6 +149,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const promConfig = join(dataDir, 'prometheus.yml');
     const promOptions = {
       targets,
+      targetGroups,
+      ...(options.externalLabels ? { externalLabels: options.externalLabels } : {}),
       ruleFiles: [rulesFile],
       alertmanagerUrl,
       scrapeInterval: options.scrapeInterval ?? '5s',
@@ -156,7 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const prometheusUrl = `http://127.0.0.1:${promPort}`;
     await waitReady(prom, `${prometheusUrl}/-/ready`);
 
-    return { prometheusUrl, alertmanagerUrl, alertsLog, targets, dataDir, stop };
+    return { prometheusUrl, alertmanagerUrl, alertsLog, targets: all, dataDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,111 @@
+/**
+ * The page's panel list: the Grafana dashboard's panels (monitoring/dashboard-panels.ts, so titles, units,
+ * thresholds and queries are the same), plus a health-score stat, each with a stable id and a width on the
+ * 24-column grid. The Alerts row is shown only in Prometheus mode (alerts are evaluated by Prometheus).
+ */
+import { DASHBOARD_ROWS, dashboardPanels, type PanelSpec } from '../monitoring/dashboard-panels.ts';
+import type { MonitoringConfig } from '../monitoring/config.ts';
+import { healthScoreName } from '../monitoring/promql.ts';
+
+export interface PagePanel extends PanelSpec {
+  id: string;
+  /** Columns of 24 on a wide screen. */
+  span: number;
+}
+
+export interface PageConfig {
+  mode: 'local' | 'prometheus';
+  title: string;
+  rows: string[];
+  panels: PagePanel[];
+  /** Local mode: the history's sampling. */
+  resolutionMs: number;
+  retentionMs: number;
+  /** Prometheus mode: where queries go (through the server's proxy). */
+  prometheusPath?: string;
+  /** Label values are read from these metrics in Prometheus mode (`/api/v1/series` is not proxied). */
+  prefix: string;
+  selector: string;
+}
+
+export const slug = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/** Widths per panel id (the rest share their row). Keeps each row at 24 columns on a wide screen. */
+const SPANS: Record<string, number> = {
+  'health-score': 4,
+  'tool-selection-latency-p95': 6,
+  'cache-hit-rate': 4,
+  'memory-usage': 6,
+  'system-uptime': 4,
+  'cache-entries-by-namespace': 7,
+  'cache-hit-miss-ratio': 5,
+  'cache-evictions': 6,
+  'cache-utilization': 6,
+  'selection-latency-p50-p95-p99': 10,
+  'selection-hit-rate-by-type': 6,
+  'selection-misses-rate': 8,
+  'provider-health': 7,
+  'provider-latency-p95-by-provider': 12,
+  'active-providers': 5,
+  'execution-duration-p95-p99': 8,
+  'execution-errors': 8,
+  'top-tools-by-execution': 8,
+  'startup-time': 4,
+  'bootstrap-phases': 12,
+  'lazy-loads': 4,
+  'first-access-overhead': 4,
+  'firing-alerts': 24,
+};
+
+function healthScorePanel(config: MonitoringConfig): PanelSpec {
+  const t = config.thresholds.healthScore;
+  return {
+    row: 'Overview',
+    title: 'Health Score',
+    type: 'stat',
+    unit: 'none',
+    min: 0,
+    max: 100,
+    description: 'Weighted score (0-100) of cache hit rate, tool success, CPU, memory and latency headroom.',
+    thresholds: [
+      { color: 'red', value: null },
+      { color: 'yellow', value: t.critical.threshold },
+      { color: 'green', value: t.warning.threshold },
+    ],
+    queries: [
+      {
+        refId: 'A',
+        expr: `min(${healthScoreName(config)}{${config.selector}})`,
+        legend: 'score',
+        instant: false,
+      },
+    ],
+  };
+}
+
+export function pageConfig(
+  config: MonitoringConfig,
+  options: { mode: 'local' | 'prometheus'; resolutionMs: number; retentionMs: number },
+): PageConfig {
+  const specs = [healthScorePanel(config), ...dashboardPanels(config)];
+  const rows = DASHBOARD_ROWS.filter((r) => r !== 'Alerts' || options.mode === 'prometheus');
+  const panels = specs
+    .filter((p) => (rows as readonly string[]).includes(p.row))
+    .map((p) => ({ ...p, id: slug(p.title), span: SPANS[slug(p.title)] ?? 6 }));
+  const page: PageConfig = {
+    mode: options.mode,
+    title: 'Victor Performance',
+    rows: [...rows],
+    panels,
+    resolutionMs: options.resolutionMs,
+    retentionMs: options.retentionMs,
+    prefix: config.prefix,
+    selector: config.selector,
+  };
+  if (options.mode === 'prometheus') page.prometheusPath = '/dashboard/api/prom';
+  return page;
+}

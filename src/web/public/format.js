@@ -1,0 +1,125 @@
+// Units, colours and thresholds, with the Grafana unit ids the panels carry (ms, s, bytes, percentunit, ops, short).
+
+export const COLORS = {
+  green: '#73bf69',
+  yellow: '#fade2a',
+  red: '#f2495c',
+  blue: '#5794f2',
+  orange: '#ff9830',
+  purple: '#b877d9',
+  text: '#d8d9da',
+  muted: '#8e8e9e',
+  grid: 'rgba(204, 204, 220, 0.09)',
+};
+
+export const PALETTE = [
+  '#73bf69',
+  '#f2cc0c',
+  '#8ab8ff',
+  '#ff780a',
+  '#f2495c',
+  '#5794f2',
+  '#b877d9',
+  '#37b4a8',
+  '#fade2a',
+  '#e0752d',
+];
+
+const round = (v, digits) => {
+  if (v === 0) return '0';
+  const abs = Math.abs(v);
+  const d = digits ?? (abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
+  return v.toFixed(d).replace(/\.0+$|(\.\d*?)0+$/, '$1');
+};
+
+function duration(seconds) {
+  const s = Math.floor(seconds);
+  if (s < 60) return `${round(seconds, seconds < 10 ? 1 : 0)} s`;
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  return `${m}m ${s % 60}s`;
+}
+
+function millis(ms) {
+  if (ms >= 60000) return duration(ms / 1000);
+  if (ms >= 1000) return `${round(ms / 1000)} s`;
+  if (ms > 0 && ms < 1) return `${round(ms * 1000)} µs`;
+  return `${round(ms)} ms`;
+}
+
+function bytes(b) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (Math.abs(b) >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return `${round(b)} ${units[i]}`;
+}
+
+function short(v) {
+  const abs = Math.abs(v);
+  if (abs >= 1e9) return `${round(v / 1e9)} B`;
+  if (abs >= 1e6) return `${round(v / 1e6)} M`;
+  if (abs >= 1e4) return `${round(v / 1e3)} K`;
+  return round(v);
+}
+
+/** Formats a value in a Grafana unit; null/NaN is shown as "No data". */
+export function formatValue(v, unit) {
+  if (v === null || v === undefined || Number.isNaN(v)) return 'No data';
+  switch (unit) {
+    case 'ms':
+      return millis(v);
+    case 's':
+      return duration(v);
+    case 'bytes':
+      return bytes(v);
+    case 'percentunit':
+      return `${round(v * 100, Math.abs(v) >= 0.1 ? 1 : 2)}%`;
+    case 'percent':
+      return `${round(v, 1)}%`;
+    case 'ops':
+      return `${short(v)} ops/s`;
+    default:
+      return short(v);
+  }
+}
+
+/** Axis tick labels: as many decimals as the tick spacing needs. */
+export function formatAxis(ticks, unit) {
+  const spacing = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 0;
+  const digits = (scale) =>
+    spacing > 0 ? Math.max(0, Math.min(4, -Math.floor(Math.log10(spacing * scale)))) : 0;
+  return ticks.map((v) => {
+    if (v === null || v === undefined) return '';
+    if (unit === 'percentunit') return `${(v * 100).toFixed(digits(100))}%`;
+    if (unit === 'ops' || unit === 'short' || unit === 'none' || !unit) return short(v);
+    return formatValue(v, unit);
+  });
+}
+
+/** Colour of the threshold step a value falls in (steps ascending, the first has value null). */
+export function thresholdColor(v, steps, fallback = COLORS.green) {
+  if (!steps || steps.length === 0 || v === null || v === undefined || Number.isNaN(v)) return fallback;
+  let color = steps[0].color;
+  for (const s of steps) if (s.value === null || v >= s.value) color = s.color;
+  return COLORS[color] ?? color;
+}
+
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function formatTime(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+export function lastNotNull(values) {
+  for (let i = values.length - 1; i >= 0; i--)
+    if (values[i] !== null && values[i] !== undefined) return values[i];
+  return null;
+}
