@@ -6,7 +6,7 @@
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
-import { registerDashboard } from '../web/plugin.ts';
+import { registerDashboard, type DashboardOptions } from '../web/plugin.ts';
 import { API_PREFIX, registerPerformanceRoutes } from './routes.ts';
 
 export interface ServerOptions {
@@ -19,6 +19,8 @@ export interface ServerOptions {
   token?: string;
   /** The dashboard reads panels from this Prometheus-compatible API instead of in-process history. */
   prometheusUrl?: string;
+  /** Resolution and retention of the dashboard's in-process history. */
+  history?: DashboardOptions['history'];
   /** Fastify logger options (default off). */
   logger?: FastifyServerOptions['logger'];
   /** Readiness beyond listening (e.g. start-up finished); /readyz is ready when both hold. */
@@ -77,7 +79,12 @@ export function createServer(options: ServerOptions): PerformanceServer {
   // dashboard's routes as well.
   const setup = (async () => {
     await registerPerformanceRoutes(app, { collector: options.collector, token: options.token, ready });
-    await registerDashboard(app, { collector: options.collector, prometheusUrl: options.prometheusUrl });
+    await registerDashboard(app, {
+      collector: options.collector,
+      ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.history ? { history: options.history } : {}),
+    });
   })();
   // Surfaced by start(); kept from being an unhandled rejection meanwhile.
   setup.catch(() => {});

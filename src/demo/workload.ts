@@ -130,8 +130,8 @@ export function startWorkload(options: WorkloadOptions): Workload {
   ): { cache: ToolSelectionCache; selection: ToolSelectionMonitor } => {
     const cache = new ToolSelectionCache({ size: p.cacheSize, ttlSeconds: p.ttlSeconds });
     const { minMs, maxMs, async: selectorAsync } = p.selector;
-    // Mostly quick, now and then slow: r^8 skews towards minMs (in `normal`, P95 of selections stays < 1 ms).
-    const selectorMs = () => minMs + (maxMs - minMs) * rnd.next() ** 8;
+    // Mostly quick, now and then slow: r^12 skews towards minMs (in `normal`, P95 of selections stays < 1 ms).
+    const selectorMs = () => minMs + (maxMs - minMs) * rnd.next() ** 12;
     const selection = new ToolSelectionMonitor(
       selectorAsync
         ? async (query: string) => {

@@ -16,6 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { resolveMonitoringConfig, type MonitoringConfig } from '../monitoring/config.ts';
 import { ASSET_PREFIX, loadAssets, type Asset } from './assets.ts';
+import { dashboardGuard } from './guard.ts';
 import { MetricHistory, type HistoryOptions } from './history.ts';
 import { pageConfig } from './panels.ts';
 import { registerPrometheusProxy } from './prom-proxy.ts';
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   history?: Omit<HistoryOptions, 'now'>;
   /** Prefix, selector and thresholds of the panel queries (default: the monitoring defaults). */
   monitoring?: MonitoringConfig;
+  /** Require this token (bearer header, or the cookie `/?token=` sets) on the page and its data. */
+  token?: string;
 }
 
 declare module 'fastify' {
@@ -64,6 +67,14 @@ export async function registerDashboard(app: FastifyInstance, opts: DashboardOpt
     resolutionMs: history.resolutionMs,
     retentionMs: history.retentionMs,
   });
+
+  if (opts.token) {
+    const guard = dashboardGuard(opts.token);
+    app.addHook('onRequest', async (req, reply) => {
+      const path = req.url.split('?')[0]!;
+      if (path === '/' || path.startsWith('/dashboard/')) await guard(req, reply);
+    });
+  }
 
   app.get('/', (req, reply) => send(req, reply, page));
   app.get(`${ASSET_PREFIX}*`, (req, reply) => {
