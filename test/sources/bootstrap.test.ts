@@ -1,13 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Registry } from '../../src/metrics/registry.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
-
-function render(monitor: BootstrapMonitor): string {
-  monitor.collect();
-  const registry = new Registry();
-  for (const m of monitor.metrics()) registry.register(m);
-  return registry.metricsText();
-}
+import { render } from './helpers.ts';
 
 /** A hand-driven millisecond clock. */
 function fakeTime(start = 0): { now: () => number; advance: (ms: number) => void } {

@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/metrics/sketch.ts';
-import { Registry } from '../../src/metrics/registry.ts';
 import {
   HealthTracker,
   ProviderPoolMonitor,
   classifyProviderError,
   type ProviderOutcome,
 } from '../../src/sources/providers.ts';
-
-function render(monitor: ProviderPoolMonitor): string {
-  monitor.collect();
-  const registry = new Registry();
-  for (const m of monitor.metrics()) registry.register(m);
-  return registry.metricsText();
-}
-
-function near(actual: number | null, expected: number): void {
-  expect(actual).not.toBeNull();
-  expect(Math.abs(actual! - expected) / expected).toBeLessThanOrEqual(0.01);
-}
+import { near, render } from './helpers.ts';
 
 describe('HealthTracker', () => {
   it('opens after 5 consecutive failures, half-opens after the cool-down, and a probe decides', () => {

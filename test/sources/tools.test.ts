@@ -1,20 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/metrics/sketch.ts';
-import { Registry } from '../../src/metrics/registry.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
-
-function render(monitor: ToolExecutionMonitor): string {
-  monitor.collect();
-  const registry = new Registry();
-  for (const m of monitor.metrics()) registry.register(m);
-  return registry.metricsText();
-}
-
-/** Quantiles come from a sketch with 1% relative error. */
-function near(actual: number | null, expected: number): void {
-  expect(actual).not.toBeNull();
-  expect(Math.abs(actual! - expected) / expected).toBeLessThanOrEqual(0.01);
-}
+import { near, render } from './helpers.ts';
 
 describe('ToolExecutionMonitor', () => {
   it('records per-tool stats from record()', () => {
