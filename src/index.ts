@@ -59,8 +59,11 @@ export { registerDashboard } from './web/plugin.ts';
 export { startWorkload } from './demo/workload.ts';
 export { SCENARIOS, SCENARIO_DESCRIPTIONS, isScenario } from './demo/scenarios.ts';
 
-// --- monitoring as code ---
+// --- monitoring as code, and a local stack to run it ---
 export * from './monitoring/index.ts';
+export { startStack } from './stack/stack.ts';
+export { StackError } from './stack/proc.ts';
+export { formatAlert, parseWebhook, startAlertsLog } from './stack/alerts-log.ts';
 
 // --- types ---
 export type {
@@ -85,7 +88,9 @@ export type {
 export type { BootstrapMonitorOptions } from './sources/bootstrap.ts';
 export type { SystemMonitorOptions, SystemReaders } from './sources/system.ts';
 export type { CacheSettings, LoadCacheSettingsOptions } from './sources/settings.ts';
-export type { CollectorOptions, Slot, SourceSlots } from './collector/collector.ts';
+export type { CategoryRead, CollectorOptions, Slot, SourceSlots } from './collector/collector.ts';
+export type { DemoSpec, Stack, StackOptions } from './stack/stack.ts';
+export type { AlertsLog, ReceivedAlert } from './stack/alerts-log.ts';
 export type {
   BootstrapSnapshot,
   CacheEndpointSnapshot,
