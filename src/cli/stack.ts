@@ -85,9 +85,14 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
       String(integer('scenario-duration', values['scenario-duration'], 1, 604800)),
     ];
   }
+  // Listen for Ctrl+C/SIGTERM before starting anything: a signal during start-up stops what was started.
+  const signalled = io.untilSignal();
+  const abort = new AbortController();
+  void signalled.then(() => abort.abort());
   let stack: Stack;
   try {
     stack = await startStack({
+      signal: abort.signal,
       targets,
       demos: values.demo ? [demo] : [],
       scrapeInterval: interval,
@@ -98,6 +103,10 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
       onAlert: (line) => io.out(line),
     });
   } catch (err) {
+    if (abort.signal.aborted) {
+      io.out(`${await signalled}: stopped during start-up; everything started was stopped`);
+      return 0;
+    }
     if (err instanceof StackError || err instanceof MonitoringConfigError) {
       io.err(`victor-perf stack: ${err.message}`);
       return 1;
@@ -112,7 +121,7 @@ export async function stackCommand(argv: string[], io: CliIO): Promise<number> {
   for (const t of stack.targets) io.out(`  scraping      http://${t}/metrics  (dashboard http://${t}/)`);
   io.out(`  data          ${stack.dataDir}`);
   io.out('Press Ctrl+C to stop.');
-  const signal = await io.untilSignal();
+  const signal = await signalled;
   io.out(`${signal}: stopping prometheus, alertmanager and what else the stack started`);
   await stack.stop();
   return 0;

@@ -61,7 +61,7 @@ export interface MonitoringConfig {
     readonly toolExecutionLatencyP95Ms: ThresholdPair;
     /** failed / total tool executions (0..1). */
     readonly toolErrorRate: ThresholdPair;
-    /** A provider whose health is below this (0..1) counts as unhealthy. */
+    /** A provider whose health is below this (0..1) counts as unhealthy; 1 counts a half-open circuit (0.5, being probed after an outage) as unhealthy too, so a provider that is down does not flap between open and half-open. */
     readonly providerHealth: AlertThreshold;
     /** errors / requests per provider (0..1). */
     readonly providerFailureRate: ThresholdPair;
@@ -148,7 +148,7 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
       critical: { threshold: 5000, for: '5m' },
     },
     toolErrorRate: { warning: { threshold: 0.05, for: '10m' }, critical: { threshold: 0.15, for: '5m' } },
-    providerHealth: { threshold: 0.5, for: '5m' },
+    providerHealth: { threshold: 1, for: '5m' },
     providerFailureRate: { warning: { threshold: 0.1, for: '5m' }, critical: { threshold: 0.3, for: '2m' } },
     providerLatencyP95Ms: { threshold: 10000, for: '10m' },
     healthScore: { warning: { threshold: 70, for: '10m' }, critical: { threshold: 50, for: '5m' } },

@@ -74,12 +74,18 @@ export function startProcess(o: StartOptions): ManagedProcess {
 }
 
 /** Polls `url` until it answers 2xx, the process exits, or the time is up (then throws with its output). */
-export async function waitReady(proc: ManagedProcess, url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitReady(
+  proc: ManagedProcess,
+  url: string,
+  timeoutMs = 30_000,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void proc.exited.then((code) => (exitCode = code));
   let last = '';
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new StackError(`stopped while waiting for ${proc.name}`);
     if (exitCode !== undefined) {
       throw new StackError(`${proc.name} exited (code ${exitCode}) before it was ready:\n${proc.output()}`);
     }

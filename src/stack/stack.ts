@@ -41,6 +41,8 @@ export interface StackOptions {
   echo?: boolean;
   /** Called for each notification the local alerts log receives. */
   onAlert?: (line: string) => void;
+  /** Aborting it during start-up stops what was started and rejects with a StackError. */
+  signal?: AbortSignal;
 }
 
 export interface DemoSpec {
@@ -101,7 +103,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         echo: options.echo,
       });
       started.push(proc);
-      await waitReady(proc, `http://127.0.0.1:${port}/readyz`, 30_000);
+      await waitReady(proc, `http://127.0.0.1:${port}/readyz`, 30_000, options.signal);
       if (demo.labels) targetGroups.push({ targets: [`127.0.0.1:${port}`], labels: demo.labels });
       else targets.push(`127.0.0.1:${port}`);
     }
@@ -141,7 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     started.push(am);
     const alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-    await waitReady(am, `${alertmanagerUrl}/-/ready`);
+    await waitReady(am, `${alertmanagerUrl}/-/ready`, 30_000, options.signal);
 
     const promPort = await freePort();
     const rulesFile = join(dataDir, RULE_FILE_NAME);
@@ -170,8 +172,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     started.push(prom);
     const prometheusUrl = `http://127.0.0.1:${promPort}`;
-    await waitReady(prom, `${prometheusUrl}/-/ready`);
+    await waitReady(prom, `${prometheusUrl}/-/ready`, 30_000, options.signal);
 
+    if (options.signal?.aborted) throw new StackError('stopped during start-up');
     return { prometheusUrl, alertmanagerUrl, alertsLog, targets: all, dataDir, stop };
   } catch (err) {
     await stop();

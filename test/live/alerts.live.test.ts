@@ -27,10 +27,6 @@ const thresholds: Record<string, unknown> = Object.fromEntries(
     'threshold' in t ? { for: FOR } : { warning: { for: FOR }, critical: { for: FOR } },
   ]),
 );
-// A down provider's circuit is half-open (health 0.5, not < 0.5) for a moment after every cool-down until the
-// next request probes it; an evaluation that sees it resets the pending alert. With 1 s evaluations, 10 s in a
-// row without one would take ~15 s on average and sometimes over a minute, so this one alert gets 3 s.
-thresholds.providerHealth = { for: '3s' };
 // A 1 m window (not 30 s): the normal demo's local-llama outage (15 s a minute) would push that provider's
 // failure ratio near the 30 % of the critical alert in a 30 s window.
 const config = resolveMonitoringConfig({ rateWindow: '1m', thresholds } as MonitoringConfigOverrides);

@@ -100,7 +100,11 @@ describe('victor-perf stack (child process)', () => {
     expect(demoTarget, stdout).toMatch(/^127\.0\.0\.1:\d+$/);
 
     started = childrenOf(child.pid!);
-    const kinds = started.map((p) => kind(p.argv)).sort();
+    // tsx may also run an esbuild service while it compiles changed sources: not one of the stack's.
+    const kinds = started
+      .map((p) => kind(p.argv))
+      .filter((k) => k !== 'esbuild')
+      .sort();
     expect(kinds, JSON.stringify(started)).toEqual(['alertmanager', 'demo', 'prometheus']);
 
     let seen = '';
@@ -126,6 +130,40 @@ describe('victor-perf stack (child process)', () => {
     expect(started.filter((p) => alive(p.pid))).toEqual([]);
     expect(existsSync(dataDir!)).toBe(false);
   }, 180_000);
+
+  it('a SIGTERM during start-up stops what was already started and leaves no directory', async () => {
+    const stackDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('victor-perf-stack-'));
+    const before = new Set(stackDirs());
+    const child = spawn(process.execPath, [BIN, 'stack', '--demo', '--scrape-interval', '1s'], { cwd: ROOT });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let started: Array<{ pid: number; argv: string[] }> = [];
+    cleanups.push(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const p of started) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    });
+    // The demo is the first thing the stack starts; signal while it is still booting.
+    started = await waitFor(
+      async () => {
+        const c = childrenOf(child.pid!);
+        return c.some((p) => kind(p.argv) === 'demo') ? c : undefined;
+      },
+      30_000,
+      () => `the stack started no demo:\n${stdout}`,
+      50,
+    );
+    expect(stdout).not.toContain('victor-perf stack is running');
+    child.kill('SIGTERM');
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000)),
+    ]);
+    expect(code, stdout).toBe(0);
+    expect(stdout).toContain('SIGTERM: stopped during start-up; everything started was stopped');
+    expect(started.filter((p) => alive(p.pid))).toEqual([]);
+    expect(stackDirs().filter((d) => !before.has(d))).toEqual([]);
+  }, 60_000);
 
   it('exits 2 with one line on stderr when there is nothing to scrape', () => {
     const r = runCli(['stack']);

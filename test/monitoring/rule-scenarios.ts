@@ -218,16 +218,17 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     CriticalToolErrorRate: errorRate([158, 32, 10, 0], [5, 5, 166, 24], 0.16),
     UnhealthyProviders: {
       start: 0,
+      // A half-open circuit (0.5, being probed after an outage) on one replica is enough to fire.
       fire: [
-        ...perInstance(C.providerHealth, 0, 1, { provider: 'openai' }),
-        ...perInstance(C.providerHealth, 1, 1, { provider: 'anthropic' }),
-      ],
-      below: [
         ...perInstance(C.providerHealth, 0.5, 1, { provider: 'openai' }),
         ...perInstance(C.providerHealth, 1, 1, { provider: 'anthropic' }),
       ],
+      below: [
+        ...perInstance(C.providerHealth, 1, 1, { provider: 'openai' }),
+        ...perInstance(C.providerHealth, 1, 1, { provider: 'anthropic' }),
+      ],
       noData: up,
-      expected: [{ labels: { provider: 'openai' }, value: 0 }],
+      expected: [{ labels: { provider: 'openai' }, value: 0.5 }],
     },
     // 22/200 fires (instance ratios 0.12 and 0); 19/200 does not although a alone fails half its requests.
     HighProviderFailureRate: {
