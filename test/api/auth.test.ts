@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // Wraps timingSafeEqual so the tests can see that every token check goes through it, on equal lengths.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -96,6 +96,7 @@ describe('bearer token protection', () => {
 
 describe('resolveToken', () => {
   const dir = mkdtempSync(join(tmpdir(), 'victor-perf-token-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads the first line of the token file, before the environment', () => {
     const file = join(dir, 'token');
