@@ -28,26 +28,25 @@ function rows(group: string, results: Map<string, number[]>): Row[] {
 }
 
 /**
- * Synchronous cases. A case does `n` operations per call, with its own loop, so that the harness's call
- * overhead is paid once per batch and not once per operation.
+ * The rounds of one comparison: each round gives every case `perRound` ms, through `batch`, which runs the
+ * case once and says how many operations that was.
  */
-export function bench(
+async function rounds<F>(
   group: string,
-  cases: Record<string, (n: number) => void>,
-  options: BenchOptions = {},
-): Row[] {
-  const rounds = options.rounds ?? 7;
-  const perRound = (options.minMs ?? 700) / rounds;
+  cases: Record<string, F>,
+  options: BenchOptions,
+  batch: (fn: F) => number | Promise<number>,
+): Promise<Row[]> {
+  const n = options.rounds ?? 7;
+  const perRoundNs = ((options.minMs ?? 700) / n) * 1e6;
   const results = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
-  for (const fn of Object.values(cases)) fn(50_000); // warm-up for the JIT
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < n; r++) {
     for (const [name, fn] of Object.entries(cases)) {
       let ops = 0;
       const start = process.hrtime.bigint();
       let elapsed = 0;
-      while (elapsed < perRound * 1e6) {
-        fn(1000);
-        ops += 1000;
+      while (elapsed < perRoundNs) {
+        ops += await batch(fn);
         elapsed = Number(process.hrtime.bigint() - start);
       }
       results.get(name)!.push(elapsed / ops);
@@ -56,30 +55,27 @@ export function bench(
   return rows(group, results);
 }
 
+/**
+ * Synchronous cases. A case does `n` operations per call, with its own loop, so that the harness's call
+ * overhead (an await included) is paid once per 1000 operations and not once per operation.
+ */
+export function bench(
+  group: string,
+  cases: Record<string, (n: number) => void>,
+  options: BenchOptions = {},
+): Promise<Row[]> {
+  for (const fn of Object.values(cases)) fn(50_000); // warm-up for the JIT
+  return rounds(group, cases, options, (fn) => (fn(1000), 1000));
+}
+
 /** Cases that may return a promise (slow operations: one call per sample). */
 export async function benchAsync(
   group: string,
   cases: Record<string, () => unknown>,
   options: BenchOptions = {},
 ): Promise<Row[]> {
-  const rounds = options.rounds ?? 7;
-  const perRound = (options.minMs ?? 700) / rounds;
-  const results = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
   for (const fn of Object.values(cases)) for (let i = 0; i < 5; i++) await fn();
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, fn] of Object.entries(cases)) {
-      let ops = 0;
-      const start = process.hrtime.bigint();
-      let elapsed = 0;
-      while (elapsed < perRound * 1e6) {
-        await fn();
-        ops++;
-        elapsed = Number(process.hrtime.bigint() - start);
-      }
-      results.get(name)!.push(elapsed / ops);
-    }
-  }
-  return rows(group, results);
+  return rounds(group, cases, options, async (fn) => (await fn(), 1));
 }
 
 export function printTable(all: Row[]): void {

@@ -58,7 +58,7 @@ const floor = new FloorHistogram();
 const rows: Row[] = [];
 let k = 0;
 rows.push(
-  ...bench('histogram observe, bound child', {
+  ...(await bench('histogram observe, bound child', {
     'victor-perf': (n) => {
       for (let i = 0; i < n; i++) ours.observe(samples[k++ & MASK]!);
     },
@@ -71,7 +71,7 @@ rows.push(
     'Float64Array floor': (n) => {
       for (let i = 0; i < n; i++) floor.observe(samples[k++ & MASK]!);
     },
-  }),
+  })),
 );
 
 // --- counter inc ---
@@ -86,7 +86,7 @@ const ourCounter = new Counter({
 const promCounter = new client.Counter({ name: 'c_total', help: 'c', labelNames: ['status'], registers: [] });
 const promCounterChild = promCounter.labels({ status: 'ok' });
 rows.push(
-  ...bench('counter inc, bound child', {
+  ...(await bench('counter inc, bound child', {
     'victor-perf': (n) => {
       for (let i = 0; i < n; i++) ourCounter.inc();
     },
@@ -96,7 +96,7 @@ rows.push(
     'prom-client bound child': (n) => {
       for (let i = 0; i < n; i++) promCounterChild.inc();
     },
-  }),
+  })),
 );
 
 // --- unbound labelled observe (label resolution on every call) ---
@@ -110,14 +110,14 @@ const promUnbound = new client.Histogram({
   registers: [],
 });
 rows.push(
-  ...bench('histogram observe, labels resolved per call', {
+  ...(await bench('histogram observe, labels resolved per call', {
     'victor-perf': (n) => {
       for (let i = 0; i < n; i++) oursUnbound.labels({ tool: tools[k & 7]! }).observe(samples[k++ & MASK]!);
     },
     'prom-client': (n) => {
       for (let i = 0; i < n; i++) promUnbound.labels({ tool: tools[k & 7]! }).observe(samples[k++ & MASK]!);
     },
-  }),
+  })),
 );
 
 // --- exposition of 100 histograms x 20 label sets ---

@@ -12,20 +12,9 @@ vi.mock('node:crypto', async (importOriginal) => {
 const { timingSafeEqual } = await import('node:crypto');
 const { PerformanceMetricsCollector } = await import('../../src/collector/collector.ts');
 const { bearerToken, resolveToken, tokenMatcher, TokenError } = await import('../../src/api/auth.ts');
-const { startTestServer } = await import('./helpers.ts');
+const { PROTECTED_PATHS: PROTECTED, startTestServer } = await import('./helpers.ts');
 
 const TOKEN = 's3cret-token';
-const PROTECTED = [
-  '/api/performance/summary',
-  '/api/performance/cache',
-  '/api/performance/providers',
-  '/api/performance/tools',
-  '/api/performance/system',
-  '/api/performance/bootstrap',
-  '/api/performance/prometheus',
-  '/api/performance/openapi.json',
-  '/metrics',
-];
 
 describe('bearer token protection', () => {
   it('answers 401 without a token or with a wrong one, 200 with it; probes stay open', async () => {

@@ -23,6 +23,19 @@ export async function startTestServer(
   return { url, get: (path, init) => fetch(url + path, init) };
 }
 
+/** Every path the token protects: the API, the scrape paths and the OpenAPI document. */
+export const PROTECTED_PATHS = [
+  '/api/performance/summary',
+  '/api/performance/cache',
+  '/api/performance/providers',
+  '/api/performance/tools',
+  '/api/performance/system',
+  '/api/performance/bootstrap',
+  '/api/performance/prometheus',
+  '/api/performance/openapi.json',
+  '/metrics',
+];
+
 /** 'n' number, 'n?' number or null, 's' string, 'o' object, 'a' array. */
 type Kind = 'n' | 'n?' | 's' | 'o' | 'a';
 type Shape = { [field: string]: Kind | Shape };

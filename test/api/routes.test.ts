@@ -11,6 +11,7 @@ import {
   BOOTSTRAP,
   CACHE,
   CACHE_ENDPOINT,
+  PROTECTED_PATHS,
   PROVIDER_POOL,
   SYSTEM,
   TOOL_EXECUTION,
@@ -172,21 +173,7 @@ describe('REST API with fresh components', () => {
     const doc = await json(await get('/api/performance/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     const paths = doc.paths as Record<string, { get: { responses: Record<string, unknown> } }>;
-    expect(Object.keys(paths).sort()).toEqual(
-      [
-        '/api/performance/summary',
-        '/api/performance/cache',
-        '/api/performance/providers',
-        '/api/performance/tools',
-        '/api/performance/system',
-        '/api/performance/bootstrap',
-        '/api/performance/prometheus',
-        '/metrics',
-        '/healthz',
-        '/readyz',
-        '/api/performance/openapi.json',
-      ].sort(),
-    );
+    expect(Object.keys(paths).sort()).toEqual([...PROTECTED_PATHS, '/healthz', '/readyz'].sort());
     const summary = JSON.stringify(paths['/api/performance/summary']);
     expect(summary).toContain('"hit_rates"');
     expect(summary).toContain('"type":["number","null"]');
