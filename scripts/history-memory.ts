@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/history-memory.ts [--resolution-ms 5000] [--retention-h 24]
  *
- * Runs the demo workload for a few seconds so every series it produces exists (providers, tools, namespaces),
+ * Runs the demo workload until every series it produces exists (providers, all its tools, namespaces),
  * then fills a history with a full retention of samples on a synthetic clock (each sample is a real
  * collection; no waiting), and prints the typed-array bytes and the heap growth.
  */
@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseArgs } from 'node:util';
 import { PerformanceMetricsCollector } from '../src/collector/collector.ts';
+import { DEMO_TOOLS } from '../src/demo/simulated.ts';
 import { startWorkload } from '../src/demo/workload.ts';
 import { DEFAULT_RESOLUTION_MS, DEFAULT_RETENTION_MS, MetricHistory } from '../src/web/history.ts';
 
@@ -28,7 +29,13 @@ const keepAlive = setInterval(() => {}, 1000);
 const collector = new PerformanceMetricsCollector();
 const workload = startWorkload({ collector, seed: 42 });
 await workload.started;
-await new Promise((r) => setTimeout(r, 3000));
+// Until every tool of the demo has run (rare ones take a few seconds), so every series exists.
+const deadline = Date.now() + 60_000;
+do await new Promise((r) => setTimeout(r, 500));
+while (
+  Object.keys(collector.getToolExecutionMetrics()?.tool_metrics ?? {}).length < DEMO_TOOLS.length &&
+  Date.now() < deadline
+);
 workload.stop();
 clearInterval(keepAlive);
 
