@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderAlertmanagerConfig } from '../../src/monitoring/alertmanager.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
 import { run, withTempDir } from './helpers.ts';
+import { freePort } from '../../src/stack/proc.ts';
 
 const config = DEFAULT_MONITORING_CONFIG;
 
@@ -58,17 +58,6 @@ describe('Alertmanager config', () => {
     expect(text).toContain('group_wait: 1s');
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
 
 describe('inhibition on a real Alertmanager', () => {
   let dir = '';

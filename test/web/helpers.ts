@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,6 +12,9 @@ import { createServer, type PerformanceServer } from '../../src/api/server.ts';
 import { startWorkload, type Workload } from '../../src/demo/workload.ts';
 import { renderRuleFile } from '../../src/monitoring/rules.ts';
 import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';
+import { freePort } from '../../src/stack/proc.ts';
+
+export { freePort };
 
 export interface Demo {
   url: string;
@@ -66,17 +68,6 @@ export function consoleErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Prometheus {

@@ -123,3 +123,12 @@ export function lastNotNull(values) {
     if (values[i] !== null && values[i] !== undefined) return values[i];
   return null;
 }
+
+/** The five start-up phases of the catalog (BOOTSTRAP_PHASES), in start-up order. */
+export const PHASES = [
+  'container_bootstrap',
+  'service_registration',
+  'provider_initialization',
+  'tool_loading',
+  'cache_warming',
+];

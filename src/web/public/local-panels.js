@@ -1,13 +1,7 @@
 // Local mode: how each panel (by id) is drawn from the history's series and the latest snapshot.
 // The meaning of each panel follows its PromQL in the Grafana dashboard.
 
-const PHASES = [
-  'container_bootstrap',
-  'service_registration',
-  'provider_initialization',
-  'tool_loading',
-  'cache_warming',
-];
+import { PHASES } from './format.js';
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 const phaseLabel = (p) => cap(p.replace(/_/g, ' '));

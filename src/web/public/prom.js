@@ -1,6 +1,8 @@
 // Prometheus mode: each panel's PromQL (the Grafana dashboard's, variables filled in) read through the server's
 // proxy from /api/v1/query_range and /api/v1/query; the Alerts row lists /api/v1/alerts.
 
+import { PHASES } from './format.js';
+
 const SCRAPE_S = 15;
 
 function escapeRegex(v) {
@@ -28,14 +30,6 @@ const num = (v) => {
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 };
-
-const PHASES = [
-  'container_bootstrap',
-  'service_registration',
-  'provider_initialization',
-  'tool_loading',
-  'cache_warming',
-];
 
 /** Bootstrap phases in start-up order, labelled like the local mode. */
 function phases(items) {
