@@ -7,7 +7,9 @@
  */
 import { CATALOG } from '../metrics/catalog.ts';
 import type { AlertThreshold, MonitoringConfig, Severity, ThresholdPair } from './config.ts';
-import { healthScoreName, quantile, rateSum, ratio, series, withoutReplicas } from './promql.ts';
+import { compare, div, eq, max, min, ne, rate, re, sum, without, type Expr } from '../query/expr.ts';
+import { toPromQL } from '../query/promql.ts';
+import { healthScoreSeries, quantile, rateSum, ratio, series, withoutReplicas } from './promql.ts';
 
 export const ALERT_GROUPS = [
   'victor_performance_cache',
@@ -33,6 +35,9 @@ export interface AlertSpec {
   readonly component: Component;
   /** Shared by the warning and critical level of one condition; the inhibition matches on it. */
   readonly family: string;
+  /** The condition in the query form (evaluated in-process by the local alerts). */
+  readonly query: Expr;
+  /** Its PromQL text (the rule file's `expr`). */
   readonly expr: string;
   readonly for: string;
   /** Threshold in the unit of the expression's value. */
@@ -97,7 +102,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     family: string,
     level: Level,
     o: {
-      expr: (threshold: number) => string;
+      expr: () => Expr;
       comparison: '>' | '<';
       format: ValueFormat;
       summary: string;
@@ -108,13 +113,15 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     const threshold = level.t.threshold / (o.scale ?? 1);
     const value = VALUE_TEMPLATE[o.format];
     const word = o.comparison === '>' ? 'above' : 'below';
+    const query = compare(o.expr(), o.comparison, threshold);
     out.push({
       alert: level.alert,
       group,
       severity: level.severity,
       component,
       family,
-      expr: `${o.expr(threshold)} ${o.comparison} ${threshold}`,
+      query,
+      expr: toPromQL(query),
       for: level.t.for,
       threshold,
       comparison: o.comparison,
@@ -128,9 +135,14 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   const instance = '{{ $labels.instance }}';
 
   // --- cache: the hit ratio from hits and misses summed over namespaces and replicas ---
-  const lookups = rateSum(config, C.cacheOperations, 'operation=~"hits|misses"', ['namespace', 'operation']);
+  const lookups = rateSum(
+    config,
+    C.cacheOperations,
+    [re('operation', 'hits|misses')],
+    ['namespace', 'operation'],
+  );
   const hitRatio = ratio(
-    rateSum(config, C.cacheOperations, 'operation="hits"', ['namespace', 'operation']),
+    rateSum(config, C.cacheOperations, [eq('operation', 'hits')], ['namespace', 'operation']),
     lookups,
   );
   for (const l of [
@@ -145,7 +157,10 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
       what: `The cache hit rate of ${job} over the last ${w}`,
     });
   }
-  const utilization = `max ${withoutReplicas(config)} (${series(config, C.cacheUtilization, 'namespace!="overall"')})`;
+  const utilization = max(
+    series(config, C.cacheUtilization, [ne('namespace', 'overall')]),
+    withoutReplicas(config),
+  );
   for (const l of levels('Critical', 'CacheUtilization', th.cacheUtilization)) {
     add('victor_performance_cache', 'cache', 'CacheUtilization', l, {
       expr: () => utilization,
@@ -162,7 +177,10 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     { alert: 'HighCacheEvictionRate', severity: 'warning', t: th.cacheEvictionRate },
     {
       expr: () =>
-        `sum without (namespace, operation) (rate(${series(config, C.cacheOperations, 'operation="evictions"')}[${w}]))`,
+        sum(
+          rate(series(config, C.cacheOperations, [eq('operation', 'evictions')]), w),
+          without('namespace', 'operation'),
+        ),
       comparison: '>',
       format: 'perSecond',
       summary: `High cache eviction rate on ${instance}`,
@@ -181,9 +199,9 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
       what: `The P95 tool selection latency of ${job}`,
     });
   }
-  const selections = rateSum(config, C.toolSelections, 'result=~"hit|miss"', ['namespace', 'result']);
+  const selections = rateSum(config, C.toolSelections, [re('result', 'hit|miss')], ['namespace', 'result']);
   const missRatio = ratio(
-    rateSum(config, C.toolSelections, 'result="miss"', ['namespace', 'result']),
+    rateSum(config, C.toolSelections, [eq('result', 'miss')], ['namespace', 'result']),
     selections,
   );
   add(
@@ -237,7 +255,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   const executionP95 = quantile(config, C.toolExecutionDuration, 0.95, ['tool']);
   for (const l of levels('Critical', 'ToolExecutionLatency', th.toolExecutionLatencyP95Ms)) {
     add('victor_performance_tool_execution', 'tool_execution', 'ToolExecutionLatency', l, {
-      expr: () => `${executionP95} / 1000`,
+      expr: () => div(executionP95, 1000),
       comparison: '>',
       format: 'seconds',
       scale: 1000,
@@ -247,7 +265,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   }
   const executions = rateSum(config, C.toolExecutions, [], ['tool', 'status']);
   const errorRatio = ratio(
-    rateSum(config, C.toolExecutions, 'status="failure"', ['tool', 'status']),
+    rateSum(config, C.toolExecutions, [eq('status', 'failure')], ['tool', 'status']),
     executions,
   );
   for (const l of levels('Critical', 'ToolErrorRate', th.toolErrorRate)) {
@@ -268,7 +286,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'UnhealthyProviders',
     { alert: 'UnhealthyProviders', severity: 'warning', t: th.providerHealth },
     {
-      expr: () => `min ${withoutReplicas(config)} (${series(config, C.providerHealth)})`,
+      expr: () => min(series(config, C.providerHealth), withoutReplicas(config)),
       comparison: '<',
       format: 'fixed2',
       summary: `Provider ${provider} is unhealthy on ${job}`,
@@ -294,7 +312,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'ProviderLatency',
     { alert: 'HighProviderLatency', severity: 'warning', t: th.providerLatencyP95Ms },
     {
-      expr: () => `${quantile(config, C.providerLatency, 0.95)} / 1000`,
+      expr: () => div(quantile(config, C.providerLatency, 0.95), 1000),
       comparison: '>',
       format: 'seconds',
       scale: 1000,
@@ -309,7 +327,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     { alert: 'PerformanceCritical', severity: 'critical', t: th.healthScore.critical },
   ] as const) {
     add('victor_performance_summary', 'summary', 'PerformanceHealth', l, {
-      expr: () => `${healthScoreName(config)}{${config.selector}}`,
+      expr: () => healthScoreSeries(config),
       comparison: '<',
       format: 'integer',
       summary: `Overall performance of ${job} is degraded`,

@@ -7,12 +7,37 @@
 import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
 import { ALERT_GROUPS } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
-import { series, type SeriesSuffix } from './promql.ts';
+import {
+  by,
+  count,
+  div,
+  eq,
+  histogramQuantile,
+  increase,
+  max,
+  min,
+  or,
+  rate,
+  re,
+  select,
+  sum,
+  topk,
+  vector,
+  compare,
+  type Expr,
+  type Matcher,
+  type SelectExpr,
+  type SeriesSuffix,
+} from '../query/expr.ts';
+import { toPromQL } from '../query/promql.ts';
+import { series } from './promql.ts';
 
 export type PanelType = 'timeseries' | 'gauge' | 'stat' | 'piechart' | 'bargauge' | 'table';
 
 export interface PanelQuery {
   readonly refId: string;
+  /** The query in the query form (the built-in dashboard evaluates it over its history). */
+  readonly query: Expr;
   /** PromQL with Grafana variables (`$instance`, `$__rate_interval`, `$__range`); see interpolateQuery. */
   readonly expr: string;
   readonly legend: string;
@@ -61,22 +86,27 @@ export const FILTER_VARIABLES = ['cluster', 'instance', 'namespace', 'provider',
 
 export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
   const C = CATALOG;
-  const scope = ['cluster=~"$cluster"', 'instance=~"$instance"'];
-  const sel = (spec: MetricSpec, extra: readonly string[] = [], suffix: SeriesSuffix = ''): string =>
+  const scope = [re('cluster', '$cluster'), re('instance', '$instance')];
+  const sel = (spec: MetricSpec, extra: readonly Matcher[] = [], suffix: SeriesSuffix = ''): SelectExpr =>
     series(config, spec, [...scope, ...extra], suffix);
-  const rate = (s: string, window = '$__rate_interval'): string => `rate(${s}[${window}])`;
-  const q = (refId: string, expr: string, legend: string, instant = false): PanelQuery => ({
+  const rated = (s: SelectExpr): Expr => rate(s, '$__rate_interval');
+  const q = (refId: string, query: Expr, legend: string, instant = false): PanelQuery => ({
     refId,
-    expr,
+    query,
+    expr: toPromQL(query),
     legend,
     instant,
   });
-  const hq = (spec: MetricSpec, quantile: number, extra: readonly string[] = [], by: string[] = []): string =>
-    `histogram_quantile(${quantile}, sum by (${[...by, 'le'].join(', ')}) (${rate(sel(spec, extra, '_bucket'))}))`;
-  const ns = 'namespace=~"$namespace"';
-  const provider = 'provider=~"$provider"';
-  const tool = 'tool=~"$tool"';
-  const lookups = sel(C.cacheOperations, [ns, 'operation=~"hits|misses"']);
+  const hq = (
+    spec: MetricSpec,
+    quantile: number,
+    extra: readonly Matcher[] = [],
+    labels: string[] = [],
+  ): Expr => histogramQuantile(quantile, sum(rated(sel(spec, extra, '_bucket')), by(...labels, 'le')));
+  const ns = re('namespace', '$namespace');
+  const provider = re('provider', '$provider');
+  const tool = re('tool', '$tool');
+  const lookups = sel(C.cacheOperations, [ns, re('operation', 'hits|misses')]);
   const red = (value: number): ThresholdStep[] => [
     { color: 'green', value: null },
     { color: 'red', value },
@@ -106,7 +136,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `sum(${rate(sel(C.cacheOperations, [ns, 'operation="hits"']))}) / sum(${rate(lookups)})`,
+          div(sum(rated(sel(C.cacheOperations, [ns, eq('operation', 'hits')]))), sum(rated(lookups))),
           'hit rate',
         ),
       ],
@@ -117,7 +147,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       type: 'timeseries',
       unit: 'bytes',
       thresholds: red(config.healthScore.memoryBudgetBytes),
-      queries: [q('A', `sum by (instance) (${sel(C.systemMemoryBytes)})`, '{{instance}}')],
+      queries: [q('A', sum(sel(C.systemMemoryBytes), by('instance')), '{{instance}}')],
     },
     {
       row: 'Overview',
@@ -125,7 +155,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       type: 'stat',
       unit: 's',
       description: 'Uptime of the most recently started replica.',
-      queries: [q('A', `min(${sel(C.systemUptime)})`, 'uptime')],
+      queries: [q('A', min(sel(C.systemUptime)), 'uptime')],
     },
     // --- Cache Performance ---
     {
@@ -133,14 +163,14 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       title: 'Cache Entries by Namespace',
       type: 'timeseries',
       unit: 'short',
-      queries: [q('A', `sum by (namespace) (${sel(C.cacheEntries, [ns])})`, '{{namespace}}')],
+      queries: [q('A', sum(sel(C.cacheEntries, [ns]), by('namespace')), '{{namespace}}')],
     },
     {
       row: 'Cache Performance',
       title: 'Cache Hit/Miss Ratio',
       type: 'piechart',
       unit: 'short',
-      queries: [q('A', `sum by (operation) (increase(${lookups}[$__range]))`, '{{operation}}', true)],
+      queries: [q('A', sum(increase(lookups, '$__range'), by('operation')), '{{operation}}', true)],
     },
     {
       row: 'Cache Performance',
@@ -150,7 +180,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `sum by (namespace) (${rate(sel(C.cacheOperations, [ns, 'operation="evictions"']))})`,
+          sum(rated(sel(C.cacheOperations, [ns, eq('operation', 'evictions')])), by('namespace')),
           '{{namespace}}',
         ),
       ],
@@ -167,7 +197,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
         { color: 'yellow', value: 0.7 },
         { color: 'red', value: 0.9 },
       ],
-      queries: [q('A', `max by (namespace) (${sel(C.cacheUtilization, [ns])})`, '{{namespace}}')],
+      queries: [q('A', max(sel(C.cacheUtilization, [ns]), by('namespace')), '{{namespace}}')],
     },
     // --- Tool Selection ---
     {
@@ -191,7 +221,10 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `sum by (namespace) (${rate(sel(C.toolSelections, [ns, 'result="hit"']))}) / sum by (namespace) (${rate(sel(C.toolSelections, [ns]))})`,
+          div(
+            sum(rated(sel(C.toolSelections, [ns, eq('result', 'hit')])), by('namespace')),
+            sum(rated(sel(C.toolSelections, [ns])), by('namespace')),
+          ),
           '{{namespace}}',
         ),
       ],
@@ -202,7 +235,11 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       type: 'timeseries',
       unit: 'ops',
       queries: [
-        q('A', `sum by (namespace) (${rate(sel(C.toolSelections, [ns, 'result="miss"']))})`, '{{namespace}}'),
+        q(
+          'A',
+          sum(rated(sel(C.toolSelections, [ns, eq('result', 'miss')])), by('namespace')),
+          '{{namespace}}',
+        ),
       ],
     },
     // --- Provider Pool ---
@@ -215,7 +252,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
         { value: 1, text: 'Healthy', color: 'green' },
         { value: 0, text: 'Unhealthy', color: 'red' },
       ],
-      queries: [q('A', `min by (provider) (${sel(C.providerHealth, [provider])})`, '{{provider}}', true)],
+      queries: [q('A', min(sel(C.providerHealth, [provider]), by('provider')), '{{provider}}', true)],
     },
     {
       row: 'Provider Pool',
@@ -231,7 +268,11 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       unit: 'short',
       description: 'Providers with health above 0 on at least one replica.',
       queries: [
-        q('A', `count(max by (provider) (${sel(C.providerHealth, [provider])}) > 0) or vector(0)`, 'active'),
+        q(
+          'A',
+          or(count(compare(max(sel(C.providerHealth, [provider]), by('provider')), '>', 0)), vector(0)),
+          'active',
+        ),
       ],
     },
     // --- Tool Execution ---
@@ -254,7 +295,10 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `sum(${rate(sel(C.toolExecutions, [tool, 'status="failure"']))}) / sum(${rate(sel(C.toolExecutions, [tool]))})`,
+          div(
+            sum(rated(sel(C.toolExecutions, [tool, eq('status', 'failure')]))),
+            sum(rated(sel(C.toolExecutions, [tool]))),
+          ),
           'error rate',
         ),
       ],
@@ -267,7 +311,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `topk(10, sum by (tool) (increase(${sel(C.toolExecutions, [tool])}[$__range])))`,
+          topk(10, sum(increase(sel(C.toolExecutions, [tool]), '$__range'), by('tool'))),
           '{{tool}}',
           true,
         ),
@@ -279,28 +323,28 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       title: 'Startup Time',
       type: 'stat',
       unit: 'ms',
-      queries: [q('A', `max(${sel(C.bootstrapStartup)})`, 'startup')],
+      queries: [q('A', max(sel(C.bootstrapStartup)), 'startup')],
     },
     {
       row: 'Bootstrap',
       title: 'Bootstrap Phases',
       type: 'bargauge',
       unit: 'ms',
-      queries: [q('A', `max by (phase) (${sel(C.bootstrapPhaseDuration)})`, '{{phase}}')],
+      queries: [q('A', max(sel(C.bootstrapPhaseDuration), by('phase')), '{{phase}}')],
     },
     {
       row: 'Bootstrap',
       title: 'Lazy Loads',
       type: 'stat',
       unit: 'short',
-      queries: [q('A', `sum(increase(${sel(C.bootstrapLazyLoads)}[$__range]))`, 'lazy loads', true)],
+      queries: [q('A', sum(increase(sel(C.bootstrapLazyLoads), '$__range')), 'lazy loads', true)],
     },
     {
       row: 'Bootstrap',
       title: 'First Access Overhead',
       type: 'stat',
       unit: 'ms',
-      queries: [q('A', `max(${sel(C.bootstrapFirstAccessOverhead)})`, 'overhead')],
+      queries: [q('A', max(sel(C.bootstrapFirstAccessOverhead)), 'overhead')],
     },
     // --- Alerts: the rule set's firing alerts, from Prometheus' own ALERTS series ---
     {
@@ -312,7 +356,10 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [
         q(
           'A',
-          `sum by (alertname, severity, component) (ALERTS{alertstate="firing", component=~"${componentsRegex()}"})`,
+          sum(
+            select('ALERTS', [eq('alertstate', 'firing'), re('component', componentsRegex())]),
+            by('alertname', 'severity', 'component'),
+          ),
           '{{alertname}}',
           true,
         ),

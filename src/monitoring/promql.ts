@@ -1,48 +1,58 @@
 /**
- * PromQL building blocks shared by the rules and the dashboard. Every metric name comes from a catalog entry,
- * so a query against a series nothing emits cannot be written (reference.md section 7, defect 3).
+ * Query-form building blocks shared by the rules and the dashboard, bound to the monitoring config (prefix,
+ * selector, replica labels, rate window). Every metric comes from a catalog entry, so a query against a series
+ * nothing emits cannot be written (reference.md section 7, defect 3).
  */
 import { metricName, type MetricSpec } from '../metrics/catalog.ts';
+import {
+  histogramQuantile,
+  metric,
+  parseMatchers,
+  rate,
+  select,
+  sum,
+  without,
+  type Expr,
+  type Grouping,
+  type Matcher,
+  type SelectExpr,
+  type SeriesSuffix,
+} from '../query/expr.ts';
 import type { MonitoringConfig } from './config.ts';
 
-/** Suffixes a histogram exposes besides its name. */
-export type SeriesSuffix = '' | '_bucket' | '_sum' | '_count';
+export { ratio } from '../query/expr.ts';
+export type { SeriesSuffix } from '../query/expr.ts';
 
-/** `name{matchers}` with the config's selector and any extra matchers (empty parts skipped). */
+/** The config's selector (e.g. `job="victor-perf"`) as matchers. */
+export function selectorMatchers(config: MonitoringConfig): Matcher[] {
+  return parseMatchers(config.selector);
+}
+
+/** `name{selector, matchers}`: the author's matchers are checked against the metric's labels. */
 export function series(
   config: MonitoringConfig,
   spec: MetricSpec,
-  matchers: string | readonly string[] = [],
+  matchers: readonly Matcher[] = [],
   suffix: SeriesSuffix = '',
-): string {
-  const extra = typeof matchers === 'string' ? [matchers] : matchers;
-  const parts = [config.selector, ...extra].filter((m) => m.trim() !== '');
-  return `${metricName(spec, config.prefix)}${suffix}{${parts.join(', ')}}`;
+): SelectExpr {
+  const checked = metric(spec, config.prefix, matchers, suffix);
+  return select(checked.metric, [...selectorMatchers(config), ...checked.matchers]);
 }
 
 /** `without (instance, pod, ...)`: drops the replica labels plus `extra`, keeps everything else (job, cluster). */
-export function withoutReplicas(config: MonitoringConfig, extra: readonly string[] = []): string {
-  return `without (${[...config.replicaLabels, ...extra].join(', ')})`;
+export function withoutReplicas(config: MonitoringConfig, extra: readonly string[] = []): Grouping {
+  return without(...config.replicaLabels, ...extra);
 }
 
 /** Per-second rate of a counter summed across replicas (and `drop` labels). */
 export function rateSum(
   config: MonitoringConfig,
   spec: MetricSpec,
-  matchers: string | readonly string[],
+  matchers: readonly Matcher[],
   drop: readonly string[],
   suffix: SeriesSuffix = '',
-): string {
-  return `sum ${withoutReplicas(config, drop)} (rate(${series(config, spec, matchers, suffix)}[${config.rateWindow}]))`;
-}
-
-/**
- * `num / den` over summed rates. The denominator is filtered to `> 0` so that a window with no traffic yields no
- * sample instead of 0/0 (no lookups means no alert, defect 5); a numerator series that does not exist yet (no
- * failure so far) counts as 0 rather than hiding the ratio.
- */
-export function ratio(num: string, den: string): string {
-  return `(${num} or 0 * ${den}) / (${den} > 0)`;
+): Expr {
+  return sum(rate(series(config, spec, matchers, suffix), config.rateWindow), withoutReplicas(config, drop));
 }
 
 /**
@@ -54,9 +64,9 @@ export function quantile(
   spec: MetricSpec,
   q: number,
   drop: readonly string[] = [],
-  matchers: string | readonly string[] = [],
-): string {
-  return `histogram_quantile(${q}, ${rateSum(config, spec, matchers, drop, '_bucket')})`;
+  matchers: readonly Matcher[] = [],
+): Expr {
+  return histogramQuantile(q, rateSum(config, spec, matchers, drop, '_bucket'));
 }
 
 /** Recording rule name in the `level:metric:operation` convention, e.g. `job:victor_tool_duration_ms:p95`. */
@@ -72,4 +82,9 @@ export function recordName(
 /** The health score series the summary group records (the exporter does not emit it). */
 export function healthScoreName(config: MonitoringConfig): string {
   return `${config.prefix}performance_health_score`;
+}
+
+/** The recorded health score, selected with the config's selector. */
+export function healthScoreSeries(config: MonitoringConfig): SelectExpr {
+  return select(healthScoreName(config), selectorMatchers(config));
 }

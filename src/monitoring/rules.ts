@@ -3,9 +3,26 @@
  * a plain rule file (for `rule_files`), a ConfigMap (so `kubectl apply -f performance-alerts.yaml` works) and a
  * PrometheusRule for the Prometheus operator.
  */
-import { CATALOG } from '../metrics/catalog.ts';
 import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
+import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
+import {
+  add,
+  avg,
+  clampMax,
+  clampMin,
+  compare,
+  div,
+  eq,
+  group,
+  mul,
+  or,
+  paren,
+  re,
+  sub,
+  type Expr,
+} from '../query/expr.ts';
+import { toPromQL } from '../query/promql.ts';
 import { healthScoreName, quantile, rateSum, ratio, recordName, series, withoutReplicas } from './promql.ts';
 import { yamlFile } from './yaml.ts';
 
@@ -35,23 +52,35 @@ export const RECORDING_GROUP = 'victor_performance_recording';
 /** Key of the rule file in the ConfigMap; the Prometheus config's rule_files glob matches it. */
 export const RULE_FILE_NAME = 'performance_alerts.yml';
 
+/** A recording rule in the query form. */
+export interface RecordingDefinition {
+  readonly record: string;
+  readonly query: Expr;
+}
+
 /** P95s worth keeping as series: selection, execution (all tools) and per-provider latency. */
-export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
+export function p95Definitions(config: MonitoringConfig): RecordingDefinition[] {
   const C = CATALOG;
   return [
     {
       record: recordName(config, 'job', C.toolSelectionDuration, 'p95'),
-      expr: quantile(config, C.toolSelectionDuration, 0.95),
+      query: quantile(config, C.toolSelectionDuration, 0.95),
     },
     {
       record: recordName(config, 'job', C.toolExecutionDuration, 'p95'),
-      expr: quantile(config, C.toolExecutionDuration, 0.95, ['tool']),
+      query: quantile(config, C.toolExecutionDuration, 0.95, ['tool']),
     },
     {
       record: recordName(config, 'job_provider', C.providerLatency, 'p95'),
-      expr: quantile(config, C.providerLatency, 0.95),
+      query: quantile(config, C.providerLatency, 0.95),
     },
   ];
+}
+
+const printed = (d: RecordingDefinition): RecordingRule => ({ record: d.record, expr: toPromQL(d.query) });
+
+export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
+  return p95Definitions(config).map(printed);
 }
 
 /**
@@ -60,35 +89,43 @@ export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
  * A term with no data yet (no lookups, no executions, no selections) counts as healthy through `or` with an
  * anchor series of the same labels (the process is up), so the score always has a value while the job runs.
  */
-export function healthScoreExpr(config: MonitoringConfig): string {
+export function healthScoreQuery(config: MonitoringConfig): Expr {
   const C = CATALOG;
   const h = config.healthScore;
-  const anchor = `group ${withoutReplicas(config)} (${series(config, C.systemUptime)})`;
-  const term = (x: string): string => `((${x}) or ${anchor})`; // group() is 1: the healthy value
-  const avg = (spec: typeof C.systemCpuPercent): string =>
-    `avg ${withoutReplicas(config)} (${series(config, spec)})`;
+  const anchor = group(series(config, C.systemUptime), withoutReplicas(config));
+  const term = (x: Expr): Expr => paren(or(paren(x), anchor)); // group() is 1: the healthy value
+  const avgOf = (spec: MetricSpec): Expr => avg(series(config, spec), withoutReplicas(config));
 
   const hitRatio = ratio(
-    rateSum(config, C.cacheOperations, 'operation="hits"', ['namespace', 'operation']),
-    rateSum(config, C.cacheOperations, 'operation=~"hits|misses"', ['namespace', 'operation']),
+    rateSum(config, C.cacheOperations, [eq('operation', 'hits')], ['namespace', 'operation']),
+    rateSum(config, C.cacheOperations, [re('operation', 'hits|misses')], ['namespace', 'operation']),
   );
   const errorRatio = ratio(
-    rateSum(config, C.toolExecutions, 'status="failure"', ['tool', 'status']),
+    rateSum(config, C.toolExecutions, [eq('status', 'failure')], ['tool', 'status']),
     rateSum(config, C.toolExecutions, [], ['tool', 'status']),
   );
   // `>= 0` drops the NaN histogram_quantile returns for a window without observations.
-  const selectionP95 = `(${quantile(config, C.toolSelectionDuration, 0.95)} >= 0)`;
-  const terms: [number, string][] = [
+  const selectionP95 = paren(compare(quantile(config, C.toolSelectionDuration, 0.95), '>=', 0));
+  const terms: [number, Expr][] = [
     [h.weights.cacheHitRate, term(hitRatio)],
-    [h.weights.toolSuccess, term(`1 - ${errorRatio}`)],
-    [h.weights.cpuHeadroom, term(`clamp_min(1 - ${avg(C.systemCpuPercent)} / 100, 0)`)],
+    [h.weights.toolSuccess, term(sub(1, errorRatio))],
+    [h.weights.cpuHeadroom, term(clampMin(sub(1, div(avgOf(C.systemCpuPercent), 100)), 0))],
     [
       h.weights.memoryHeadroom,
-      term(`clamp_min(1 - ${avg(C.systemMemoryBytes)} / ${h.memoryBudgetBytes}, 0)`),
+      term(clampMin(sub(1, div(avgOf(C.systemMemoryBytes), h.memoryBudgetBytes)), 0)),
     ],
-    [h.weights.latencyHeadroom, term(`1 - clamp_max(${selectionP95} / ${h.latencyBudgetMs}, 1)`)],
+    [h.weights.latencyHeadroom, term(sub(1, clampMax(div(selectionP95, h.latencyBudgetMs), 1)))],
   ];
-  return `100 * (${terms.map(([w, t]) => `${w} * ${t}`).join(' + ')})`;
+  return mul(100, paren(terms.map(([w, t]) => mul(w, t)).reduce((a, b) => add(a, b))));
+}
+
+export function healthScoreExpr(config: MonitoringConfig): string {
+  return toPromQL(healthScoreQuery(config));
+}
+
+/** Every recording rule in the query form, in rule-file order (P95s, then the health score). */
+export function recordingDefinitions(config: MonitoringConfig): RecordingDefinition[] {
+  return [...p95Definitions(config), { record: healthScoreName(config), query: healthScoreQuery(config) }];
 }
 
 function alertingRule(config: MonitoringConfig, a: AlertSpec): AlertingRule {

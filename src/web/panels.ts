@@ -5,7 +5,9 @@
  */
 import { DASHBOARD_ROWS, dashboardPanels, type PanelSpec } from '../monitoring/dashboard-panels.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
-import { healthScoreName } from '../monitoring/promql.ts';
+import { healthScoreSeries } from '../monitoring/promql.ts';
+import { min } from '../query/expr.ts';
+import { toPromQL } from '../query/promql.ts';
 
 export interface PagePanel extends PanelSpec {
   id: string;
@@ -63,6 +65,7 @@ const SPANS: Record<string, number> = {
 
 function healthScorePanel(config: MonitoringConfig): PanelSpec {
   const t = config.thresholds.healthScore;
+  const score = min(healthScoreSeries(config));
   return {
     row: 'Overview',
     title: 'Health Score',
@@ -76,14 +79,7 @@ function healthScorePanel(config: MonitoringConfig): PanelSpec {
       { color: 'yellow', value: t.critical.threshold },
       { color: 'green', value: t.warning.threshold },
     ],
-    queries: [
-      {
-        refId: 'A',
-        expr: `min(${healthScoreName(config)}{${config.selector}})`,
-        legend: 'score',
-        instant: false,
-      },
-    ],
+    queries: [{ refId: 'A', query: score, expr: toPromQL(score), legend: 'score', instant: false }],
   };
 }
 
