@@ -25,6 +25,13 @@ export { ToolSelectionCache, CacheError } from './sources/cache.ts';
 export { ToolSelectionMonitor } from './sources/selection.ts';
 export { ToolExecutionMonitor } from './sources/tools.ts';
 export { ProviderPoolMonitor, HealthTracker, classifyProviderError } from './sources/providers.ts';
+// LLM usage and error classes, shared by the SDK adapters (victor-perf/ai-sdk, /openai, /anthropic, /mcp).
+export { TOKEN_TYPES } from './metrics/catalog.ts';
+export { isProviderErrorType, safeClassify } from './sources/provider-errors.ts';
+export { LlmUsage, ProviderRequest, measureStream } from './sources/provider-usage.ts';
+export type { TokenType } from './metrics/catalog.ts';
+export type { ResponseReader, TokenTotals, TokenUsage } from './sources/provider-usage.ts';
+export type { ChunkOf, RequestOptions, StreamOptions } from './sources/providers.ts';
 export { BootstrapMonitor } from './sources/bootstrap.ts';
 export { SystemMonitor } from './sources/system.ts';
 export {

@@ -9,6 +9,8 @@
  * object allows additional fields (ours may add fields, never rename them), so nothing is dropped on the way out.
  */
 
+import { PROVIDER_ERROR_TYPES } from '../metrics/catalog.ts';
+
 export type JsonSchema = Record<string, unknown>;
 
 const num = { type: 'number' } as const;
@@ -80,8 +82,13 @@ export const schemas = {
     pool: obj(fields(['total', 'active', 'unhealthy'], int)),
     requests: obj(fields(['total', 'successful', 'failed'], int)),
     latency_ms: percentiles,
-    errors: obj(fields(['error_rate', 'timeout_rate', 'rate_limit_rate'], nullableNum)),
+    errors: obj(
+      fields(['error_rate', ...PROVIDER_ERROR_TYPES.map((t) => `${t}_rate` as const)], nullableNum),
+    ),
     provider_health: { type: 'object', additionalProperties: { type: 'number', minimum: 0, maximum: 1 } },
+    tokens: obj(fields(['input', 'output', 'cached_input', 'reasoning'], num)),
+    time_to_first_chunk_ms: percentiles,
+    requests_by_model: { type: 'object', additionalProperties: int },
   }),
 
   tool_execution: obj({

@@ -52,8 +52,21 @@ export function emptyProviderPool(): ProviderPoolSnapshot {
     pool: { total: 0, active: 0, unhealthy: 0 },
     requests: { total: 0, successful: 0, failed: 0 },
     latency_ms: unknownPercentiles(),
-    errors: { error_rate: null, timeout_rate: null, rate_limit_rate: null },
+    errors: {
+      error_rate: null,
+      timeout_rate: null,
+      rate_limit_rate: null,
+      overloaded_rate: null,
+      auth_rate: null,
+      bad_request_rate: null,
+      network_rate: null,
+      aborted_rate: null,
+      other_rate: null,
+    },
     provider_health: {},
+    tokens: { input: 0, output: 0, cached_input: 0, reasoning: 0 },
+    time_to_first_chunk_ms: unknownPercentiles(),
+    requests_by_model: {},
   };
 }
 

@@ -3,6 +3,7 @@
  * original's clients read them; we may add fields, never rename them. `null` means "cannot be known yet"
  * (a hit rate with no lookups), never a fake 0.
  */
+import type { ProviderErrorType } from '../metrics/catalog.ts';
 import type { AnyMetric } from '../metrics/primitives.ts';
 
 export type Rate = number | null;
@@ -56,8 +57,15 @@ export interface ProviderPoolSnapshot {
   pool: { total: number; active: number; unhealthy: number };
   requests: { total: number; successful: number; failed: number };
   latency_ms: Percentiles;
-  errors: { error_rate: Rate; timeout_rate: Rate; rate_limit_rate: Rate };
+  /** error_rate: all failures / requests; one `<class>_rate` per error class of PROVIDER_ERROR_TYPES. */
+  errors: { error_rate: Rate } & { [K in ProviderErrorType as `${K}_rate`]: Rate };
   provider_health: Record<string, number>;
+  /** Tokens reported through the adapters since start (cached_input is part of input, reasoning of output). */
+  tokens: { input: number; output: number; cached_input: number; reasoning: number };
+  /** Time to the first chunk of streamed requests. */
+  time_to_first_chunk_ms: Percentiles;
+  /** Requests per model (summed over providers), for requests whose model is known. */
+  requests_by_model: Record<string, number>;
 }
 
 export interface ToolStats {

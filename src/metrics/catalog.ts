@@ -51,8 +51,22 @@ export const BOOTSTRAP_PHASES = [
   'cache_warming',
 ] as const;
 
-export const PROVIDER_ERROR_TYPES = ['timeout', 'rate_limit', 'other'] as const;
+/** The closed set of provider error classes (see src/sources/provider-errors.ts for what maps to each). */
+export const PROVIDER_ERROR_TYPES = [
+  'timeout',
+  'rate_limit',
+  'overloaded',
+  'auth',
+  'bad_request',
+  'network',
+  'aborted',
+  'other',
+] as const;
 export type ProviderErrorType = (typeof PROVIDER_ERROR_TYPES)[number];
+
+/** Token types of `provider_tokens_total`: cached_input is part of input, reasoning part of output. */
+export const TOKEN_TYPES = ['input', 'output', 'cached_input', 'reasoning'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
 
 /** Label value used for label sets folded together once a metric reaches its series limit. */
 export const OVERFLOW_LABEL_VALUE = '__overflow__';
@@ -68,6 +82,11 @@ export const EXECUTION_BUCKETS_MS = [
 /** Provider (LLM) latency: 10000 is the alert threshold. */
 export const PROVIDER_BUCKETS_MS = [
   10, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000,
+];
+
+/** Time to the first streamed chunk: 5000 is the alert threshold's default and must stay a bucket bound. */
+export const FIRST_CHUNK_BUCKETS_MS = [
+  10, 25, 50, 100, 250, 500, 1000, 2000, 3000, 5000, 7500, 10000, 20000, 60000,
 ];
 
 function spec<const L extends string>(s: MetricSpec<L>): MetricSpec<L> {
@@ -228,7 +247,7 @@ export const CATALOG = {
     type: 'counter',
     unit: 'count',
     category: 'provider_pool',
-    help: 'Failed provider requests by provider and type (timeout, rate_limit, other).',
+    help: 'Failed provider requests by provider and error class (timeout, rate_limit, overloaded, auth, bad_request, network, aborted, other).',
     labels: ['provider', 'type'],
     labelValues: { type: PROVIDER_ERROR_TYPES },
   }),
@@ -240,6 +259,34 @@ export const CATALOG = {
     help: 'Provider request latency in milliseconds.',
     labels: ['provider'],
     buckets: PROVIDER_BUCKETS_MS,
+  }),
+
+  // --- LLM usage (provider pool): what the SDK adapters report per request ---
+  providerTokens: spec({
+    name: 'provider_tokens_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'provider_pool',
+    help: 'Tokens reported by the provider, by model and type (cached_input is part of input, reasoning part of output).',
+    labels: ['provider', 'model', 'type'],
+    labelValues: { type: TOKEN_TYPES },
+  }),
+  providerTimeToFirstChunk: spec({
+    name: 'provider_time_to_first_chunk_ms',
+    type: 'histogram',
+    unit: 'milliseconds',
+    category: 'provider_pool',
+    help: 'Time from a streamed provider request to its first chunk, in milliseconds.',
+    labels: ['provider'],
+    buckets: FIRST_CHUNK_BUCKETS_MS,
+  }),
+  providerModelRequests: spec({
+    name: 'provider_model_requests_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'provider_pool',
+    help: 'Provider requests by model, for requests whose model is known.',
+    labels: ['provider', 'model'],
   }),
 
   // --- bootstrap ---

@@ -17,6 +17,17 @@ import {
 } from '../metrics/primitives.ts';
 import { QuantileTracker, coarseClock, type WindowClock } from '../metrics/sketch.ts';
 import type { ProviderPoolSnapshot, Source } from '../collector/types.ts';
+import { classifyProviderError, isProviderErrorType, safeClassify } from './provider-errors.ts';
+import {
+  LlmUsage,
+  ProviderRequest,
+  measureStream,
+  readInto,
+  type RequestEnd,
+  type ResponseReader,
+} from './provider-usage.ts';
+
+export { classifyProviderError };
 
 export type ProviderOutcome = 'success' | ProviderErrorType;
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -85,38 +96,21 @@ export class HealthTracker {
   }
 }
 
-/**
- * Default error classification: timeouts by name or code, rate limits by HTTP status 429 or by a name, code
- * or message mentioning a rate limit; everything else is `other`.
- */
-export function classifyProviderError(err: unknown): ProviderErrorType {
-  if (err === null || typeof err !== 'object') return 'other';
-  const e = err as {
-    name?: unknown;
-    code?: unknown;
-    status?: unknown;
-    statusCode?: unknown;
-    message?: unknown;
-  };
-  const name = typeof e.name === 'string' ? e.name : '';
-  const code = typeof e.code === 'string' ? e.code : '';
-  if (TIMEOUT_NAMES.has(name) || TIMEOUT_CODES.has(code) || /timed?.?out/i.test(code)) return 'timeout';
-  const response = (err as { response?: { status?: unknown } }).response;
-  if (e.status === 429 || e.statusCode === 429 || response?.status === 429) return 'rate_limit';
-  const message = typeof e.message === 'string' ? e.message : '';
-  if (RATE_LIMIT_RE.test(name) || RATE_LIMIT_RE.test(code) || RATE_LIMIT_RE.test(message))
-    return 'rate_limit';
-  return 'other';
+export interface RequestOptions {
+  /** The requested model (a bounded label: past `maxSeries` pairs, models share an overflow series). */
+  model?: string | undefined;
+  /** Maps a thrown error to its class; defaults to classifyProviderError. */
+  classify?: ((err: unknown) => ProviderErrorType) | undefined;
 }
 
-const TIMEOUT_NAMES = new Set(['AbortError', 'TimeoutError']);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
-const RATE_LIMIT_RE = /rate.?limit/i;
+/** Options of `call()`: with a reader, the result's usage and model are recorded. */
+export interface CallOptions<T = unknown> extends RequestOptions, ResponseReader<T> {}
 
-export interface CallOptions {
-  /** Maps a thrown error to its kind; defaults to classifyProviderError. */
-  classify?: (err: unknown) => ProviderErrorType;
-}
+/** Options of `stream()`: the reader is applied to every chunk (usage usually comes in the last one). */
+export interface StreamOptions<C = unknown> extends RequestOptions, ResponseReader<C> {}
+
+/** The chunk type of an async-iterable stream. */
+export type ChunkOf<S> = S extends AsyncIterable<infer C> ? C : unknown;
 
 export interface ProviderPoolMonitorOptions extends HealthTrackerOptions {
   /** Label sets per metric before the overflow series (default 1000). */
@@ -127,10 +121,10 @@ export interface ProviderPoolMonitorOptions extends HealthTrackerOptions {
 
 class ProviderEntry {
   constructor(
+    readonly provider: string,
     readonly requests: CounterChild,
-    readonly timeouts: CounterChild,
-    readonly rateLimits: CounterChild,
-    readonly others: CounterChild,
+    /** One child per error class, in PROVIDER_ERROR_TYPES order. */
+    readonly errors: readonly CounterChild[],
     readonly latency: HistogramChild,
     readonly health: GaugeChild,
     readonly tracker: HealthTracker,
@@ -150,9 +144,11 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
   private readonly all: QuantileTracker;
   private total = 0;
   private totalMs = 0;
-  private timeouts = 0;
-  private rateLimits = 0;
-  private others = 0;
+  /** Failed requests per error class, in PROVIDER_ERROR_TYPES order. */
+  private readonly failures: number[] = PROVIDER_ERROR_TYPES.map(() => 0);
+  /** Tokens, time to first chunk and requests by model. */
+  readonly usage: LlmUsage;
+  private readonly endRequest: RequestEnd;
 
   constructor(options: ProviderPoolMonitorOptions = {}) {
     const { maxSeries } = options;
@@ -164,13 +160,22 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     };
     new HealthTracker(this.healthOptions); // validates the options now rather than at the first provider
     this.requests = new Counter(CATALOG.providerRequests, { maxSeries });
-    // Three error types per provider.
+    // One series per error class per provider.
     this.errors = new Counter(CATALOG.providerErrors, {
       maxSeries: (maxSeries ?? 1000) * PROVIDER_ERROR_TYPES.length,
     });
     this.latency = new Histogram(CATALOG.providerLatency, { maxSeries, ...window });
     this.health = new Gauge(CATALOG.providerHealth, { maxSeries });
     this.all = new QuantileTracker(window);
+    this.usage = new LlmUsage({ maxSeries, ...window });
+    this.endRequest = (request, ms, outcome) => {
+      const entry = this.entry(request.provider);
+      this.observe(entry, ms, outcome);
+      if (request.firstChunkMs >= 0) this.usage.observeFirstChunk(request.provider, request.firstChunkMs);
+      if (request.model !== undefined) {
+        this.usage.recordRequest(request.provider, request.model, request.usage);
+      }
+    };
   }
 
   /** Adds a provider (no-op if known); it starts healthy. Recording for an unknown provider adds it too. */
@@ -185,6 +190,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     for (const type of PROVIDER_ERROR_TYPES) this.errors.remove({ provider: name, type });
     this.latency.remove({ provider: name });
     this.health.remove({ provider: name });
+    this.usage.removeProvider(name);
   }
 
   /** Whether a pool should send to this provider: false while its circuit is open; true if unknown. */
@@ -206,7 +212,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
         `provider ${JSON.stringify(provider)}: latency must be finite and >= 0 ms, got ${latencyMs}`,
       );
     }
-    if (outcome !== 'success' && outcome !== 'timeout' && outcome !== 'rate_limit' && outcome !== 'other') {
+    if (outcome !== 'success' && !isProviderErrorType(outcome)) {
       throw new TypeError(
         `provider ${JSON.stringify(provider)}: unknown outcome ${JSON.stringify(outcome)}; expected success, ${PROVIDER_ERROR_TYPES.join(', ')}`,
       );
@@ -214,15 +220,71 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     this.observe(this.entry(provider), latencyMs, outcome);
   }
 
-  /** Times one async call to `provider`; an error is classified, recorded and rethrown unchanged. */
-  async call<T>(provider: string, fn: () => Promise<T> | T, options: CallOptions = {}): Promise<T> {
-    return this.timed(this.entry(provider), fn, options.classify ?? classifyProviderError);
+  /**
+   * Times one call to `provider` (a value, a Promise or any PromiseLike); an error is classified, recorded and
+   * rethrown unchanged. With `usage`/`model` readers, the result's tokens and model are recorded too.
+   */
+  async call<T>(
+    provider: string,
+    fn: () => PromiseLike<T> | T,
+    options: CallOptions<Awaited<T>> = {},
+  ): Promise<Awaited<T>> {
+    const classify = options.classify ?? classifyProviderError;
+    if (options.usage === undefined && options.modelOf === undefined && options.model === undefined) {
+      return this.timed(this.entry(provider), fn, classify);
+    }
+    const request = this.start(provider, options);
+    let value: Awaited<T>;
+    try {
+      value = await fn();
+    } catch (err) {
+      request.fail(err);
+      throw err;
+    }
+    readInto(request, options, value);
+    request.succeed();
+    return value;
+  }
+
+  /**
+   * Starts measuring one request by hand: mark chunks, add usage, then `succeed()` or `fail(err)` once.
+   * For adapters whose SDK hands out neither a promise nor an async iterable of the whole request.
+   */
+  start(provider: string, options: RequestOptions = {}): ProviderRequest {
+    this.entry(provider); // validates the name now, not when the request ends
+    const model = options.model;
+    if (model !== undefined && (typeof model !== 'string' || model === '')) {
+      throw new TypeError(`model must be a non-empty string, got ${JSON.stringify(model) ?? 'nothing'}`);
+    }
+    return new ProviderRequest(provider, model, this.endRequest, options.classify ?? classifyProviderError);
+  }
+
+  /**
+   * Measures a streamed call: `fn` returns (a promise of) an async-iterable stream, which is handed back as
+   * the same object, its chunks unchanged. The request counts from the call to the stream's end: time to the
+   * first chunk, full duration, usage and model read from the chunks, an error mid-stream classified. A
+   * stream that is never iterated is never counted.
+   */
+  async stream<S>(
+    provider: string,
+    fn: () => PromiseLike<S> | S,
+    options: StreamOptions<ChunkOf<S>> = {},
+  ): Promise<S> {
+    const request = this.start(provider, options);
+    let stream: S;
+    try {
+      stream = await fn();
+    } catch (err) {
+      request.fail(err);
+      throw err;
+    }
+    return measureStream(stream, request, options);
   }
 
   /** Wraps an async provider call; the provider is resolved here, once. */
   wrap<A extends unknown[], T>(
     provider: string,
-    fn: (...args: A) => Promise<T> | T,
+    fn: (...args: A) => PromiseLike<T> | T,
     options: CallOptions = {},
   ): (...args: A) => Promise<T> {
     const entry = this.entry(provider);
@@ -236,9 +298,9 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
 
   private async timed<T>(
     entry: ProviderEntry,
-    fn: () => Promise<T> | T,
+    fn: () => PromiseLike<T> | T,
     classify: (err: unknown) => ProviderErrorType,
-  ): Promise<T> {
+  ): Promise<Awaited<T>> {
     const start = performance.now();
     try {
       const value = await fn();
@@ -251,33 +313,20 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
   }
 
   private observe(entry: ProviderEntry, ms: number, outcome: ProviderOutcome): void {
-    let errors: CounterChild | undefined;
-    switch (outcome) {
-      case 'success':
-        break;
-      case 'timeout':
-        errors = entry.timeouts;
-        this.timeouts++;
-        break;
-      case 'rate_limit':
-        errors = entry.rateLimits;
-        this.rateLimits++;
-        break;
-      default:
-        errors = entry.others;
-        this.others++;
-    }
     entry.requests.inc();
     entry.latency.observe(ms);
     this.total++;
     this.totalMs += ms;
     this.all.add(ms);
-    if (errors === undefined) {
+    if (outcome === 'success') {
       entry.tracker.recordSuccess();
-    } else {
-      errors.inc();
-      entry.tracker.recordFailure();
+      return;
     }
+    const i = PROVIDER_ERROR_TYPES.indexOf(outcome);
+    entry.errors[i]!.inc();
+    this.failures[i]!++;
+    // The caller giving up or sending a bad request says nothing about the provider's health.
+    if (outcome !== 'aborted' && outcome !== 'bad_request') entry.tracker.recordFailure();
   }
 
   private entry(provider: string): ProviderEntry {
@@ -289,10 +338,9 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
       );
     }
     const entry = new ProviderEntry(
+      provider,
       this.requests.labels({ provider }),
-      this.errors.labels({ provider, type: 'timeout' }),
-      this.errors.labels({ provider, type: 'rate_limit' }),
-      this.errors.labels({ provider, type: 'other' }),
+      PROVIDER_ERROR_TYPES.map((type) => this.errors.labels({ provider, type })),
       this.latency.labels({ provider }),
       this.health.labels({ provider }),
       new HealthTracker(this.healthOptions),
@@ -311,9 +359,10 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
       providerHealth[name] = h;
       if (h === 0) unhealthy++;
     }
-    const failed = this.timeouts + this.rateLimits + this.others;
+    const failed = this.failures.reduce((a, b) => a + b, 0);
     const n = this.total;
     const rate = (k: number): number | null => (n === 0 ? null : k / n);
+    const [timeouts, rateLimits, overloaded, auth, badRequests, network, aborted, others] = this.failures;
     return {
       pool: { total: this.providers.size, active: this.providers.size - unhealthy, unhealthy },
       requests: { total: n, successful: n - failed, failed },
@@ -325,24 +374,23 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
       },
       errors: {
         error_rate: rate(failed),
-        timeout_rate: rate(this.timeouts),
-        rate_limit_rate: rate(this.rateLimits),
+        timeout_rate: rate(timeouts!),
+        rate_limit_rate: rate(rateLimits!),
+        overloaded_rate: rate(overloaded!),
+        auth_rate: rate(auth!),
+        bad_request_rate: rate(badRequests!),
+        network_rate: rate(network!),
+        aborted_rate: rate(aborted!),
+        other_rate: rate(others!),
       },
       provider_health: providerHealth,
+      tokens: { ...this.usage.totals },
+      time_to_first_chunk_ms: this.usage.firstChunkPercentiles(),
+      requests_by_model: this.usage.requestsByModel(),
     };
   }
 
   metrics(): readonly AnyMetric[] {
-    return [this.health, this.requests, this.errors, this.latency];
-  }
-}
-
-/** The caller's error must propagate unchanged, so a classifier that throws or answers nonsense means `other`. */
-function safeClassify(classify: (err: unknown) => ProviderErrorType, err: unknown): ProviderErrorType {
-  try {
-    const type = classify(err);
-    return (PROVIDER_ERROR_TYPES as readonly string[]).includes(type) ? type : 'other';
-  } catch {
-    return 'other';
+    return [this.health, this.requests, this.errors, this.latency, ...this.usage.metrics()];
   }
 }

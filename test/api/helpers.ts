@@ -72,8 +72,21 @@ export const PROVIDER_POOL: Shape = {
   pool: { total: 'n', active: 'n', unhealthy: 'n' },
   requests: { total: 'n', successful: 'n', failed: 'n' },
   latency_ms: pct,
-  errors: { error_rate: 'n?', timeout_rate: 'n?', rate_limit_rate: 'n?' },
+  errors: {
+    error_rate: 'n?',
+    timeout_rate: 'n?',
+    rate_limit_rate: 'n?',
+    overloaded_rate: 'n?',
+    auth_rate: 'n?',
+    bad_request_rate: 'n?',
+    network_rate: 'n?',
+    aborted_rate: 'n?',
+    other_rate: 'n?',
+  },
   provider_health: 'o',
+  tokens: { input: 'n', output: 'n', cached_input: 'n', reasoning: 'n' },
+  time_to_first_chunk_ms: pct,
+  requests_by_model: 'o',
 };
 export const TOOL_EXECUTION: Shape = {
   executions: { total: 'n', successful: 'n', failed: 'n' },

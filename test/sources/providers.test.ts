@@ -59,7 +59,7 @@ describe('HealthTracker', () => {
 describe('classifyProviderError', () => {
   it('recognises timeouts, rate limits and the rest', () => {
     expect(classifyProviderError(Object.assign(new Error('connect'), { code: 'ETIMEDOUT' }))).toBe('timeout');
-    expect(classifyProviderError(new DOMException('aborted', 'AbortError'))).toBe('timeout');
+    expect(classifyProviderError(new DOMException('aborted', 'AbortError'))).toBe('aborted');
     expect(classifyProviderError(new DOMException('slow', 'TimeoutError'))).toBe('timeout');
     expect(classifyProviderError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBe('timeout');
     expect(classifyProviderError(Object.assign(new Error('Too Many Requests'), { status: 429 }))).toBe(
@@ -74,7 +74,9 @@ describe('classifyProviderError', () => {
     expect(classifyProviderError(Object.assign(new Error('x'), { name: 'RateLimitError' }))).toBe(
       'rate_limit',
     );
-    expect(classifyProviderError(Object.assign(new Error('bad request'), { status: 400 }))).toBe('other');
+    expect(classifyProviderError(Object.assign(new Error('bad request'), { status: 400 }))).toBe(
+      'bad_request',
+    );
     expect(classifyProviderError(new Error('boom'))).toBe('other');
     expect(classifyProviderError('a string')).toBe('other');
     expect(classifyProviderError(null)).toBe('other');
@@ -102,7 +104,9 @@ describe('ProviderPoolMonitor', () => {
     const s = m.collect();
     expect(s.pool).toEqual({ total: 3, active: 3, unhealthy: 0 });
     expect(s.requests).toEqual({ total: 8, successful: 5, failed: 3 });
-    expect(s.errors).toEqual({ error_rate: 3 / 8, timeout_rate: 1 / 8, rate_limit_rate: 1 / 8 });
+    expect(s.errors).toMatchObject({ error_rate: 3 / 8, timeout_rate: 1 / 8, rate_limit_rate: 1 / 8 });
+    expect(s.errors.other_rate).toBe(1 / 8);
+    expect(s.errors.overloaded_rate).toBe(0);
     expect(s.latency_ms.avg).toBe(450);
     // Ranks over 8 requests: P50 -> index 3 (400 ms), P95 and P99 -> index 6 (700 ms).
     near(s.latency_ms.p50, 400);
@@ -115,7 +119,8 @@ describe('ProviderPoolMonitor', () => {
     const m = new ProviderPoolMonitor({ clock: new ManualClock() });
     m.addProvider('openai');
     const s = m.collect();
-    expect(s.errors).toEqual({ error_rate: null, timeout_rate: null, rate_limit_rate: null });
+    for (const rate of Object.values(s.errors)) expect(rate).toBeNull();
+    expect(Object.keys(s.errors)).toHaveLength(9);
     expect(s.latency_ms).toEqual({ avg: null, p50: null, p95: null, p99: null });
     expect(s.provider_health).toEqual({ openai: 1 });
   });
@@ -207,8 +212,8 @@ describe('ProviderPoolMonitor', () => {
       /provider "openai": latency must be finite and >= 0 ms, got NaN/,
     );
     expect(() => m.record('openai', -1, 'success')).toThrow(/got -1/);
-    expect(() => m.record('openai', 5, 'overloaded' as ProviderOutcome)).toThrow(
-      /unknown outcome "overloaded"; expected success, timeout, rate_limit, other/,
+    expect(() => m.record('openai', 5, 'throttled' as ProviderOutcome)).toThrow(
+      /unknown outcome "throttled"; expected success, timeout, rate_limit, overloaded, auth, bad_request, network, aborted, other/,
     );
     expect(() => m.record('', 5, 'success')).toThrow(/provider name must be a non-empty string, got ""/);
     expect(() => m.addProvider(7 as unknown as string)).toThrow(/got 7/);

@@ -1,0 +1,321 @@
+/**
+ * A scripted LLM server on loopback for the adapter tests: OpenAI-compatible (`/v1/chat/completions`) and
+ * Anthropic-style (`/v1/messages`), JSON or SSE. Each request takes the next queued plan (or the default
+ * one): an error status, delays before the headers and between chunks, a dropped connection mid-stream, a
+ * tool call instead of text. The server logs what it did, so tests compare the monitor with the facts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Plan {
+  /** Answer with this HTTP error status (429, 529, 401, 400...) and the dialect's error body. */
+  status?: number;
+  /** Before the status line and headers (a client timeout shorter than this times out). */
+  headerDelayMs?: number;
+  /** Between the headers and the first chunk of a stream. */
+  firstChunkDelayMs?: number;
+  /** Between later chunks. */
+  chunkDelayMs?: number;
+  /** Text of the answer, streamed one piece per chunk. */
+  pieces?: string[];
+  /** Destroy the socket after this many content chunks. */
+  dropAfterChunks?: number;
+  /** Answer with a call of this tool (arguments as JSON) instead of text. */
+  toolCall?: { name: string; args: Record<string, unknown> };
+  usage?: MockUsage;
+}
+
+export interface MockUsage {
+  input: number;
+  output: number;
+  cachedInput: number;
+  reasoning: number;
+}
+
+export interface Served {
+  path: string;
+  stream: boolean;
+  status: number;
+  model: string;
+  /** Body bytes written, for byte-identity checks. */
+  bytes: string;
+  dropped: boolean;
+}
+
+export const DEFAULT_USAGE: MockUsage = { input: 11, output: 7, cachedInput: 3, reasoning: 2 };
+
+export interface MockLlm {
+  url: string;
+  /** Plans for the next requests, in order; afterwards the default plan applies. */
+  queue(...plans: Plan[]): void;
+  setDefault(plan: Plan): void;
+  served: Served[];
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+
+export async function startMockLlm(): Promise<MockLlm> {
+  const plans: Plan[] = [];
+  let fallback: Plan = {};
+  const served: Served[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((req, res) => {
+    void handle(req, res, plans.shift() ?? fallback, served).catch(() => res.destroy());
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    queue: (...p) => plans.push(...p),
+    setDefault: (p) => {
+      fallback = p;
+    },
+    served,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, plan: Plan, served: Served[]) {
+  let raw = '';
+  for await (const chunk of req) raw += String(chunk);
+  const body = JSON.parse(raw || '{}') as { stream?: boolean; model?: string };
+  const anthropic = (req.url ?? '').startsWith('/v1/messages');
+  const stream = body.stream === true;
+  const model = body.model ?? 'mock-model';
+  const record: Served = {
+    path: req.url ?? '',
+    stream,
+    status: plan.status ?? 200,
+    model,
+    bytes: '',
+    dropped: false,
+  };
+  served.push(record);
+  await sleep(plan.headerDelayMs ?? 0);
+  if (res.destroyed) return;
+  if (plan.status !== undefined && plan.status >= 400) {
+    const errBody = anthropic ? anthropicError(plan.status) : openaiError(plan.status);
+    res.writeHead(plan.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(errBody));
+    return;
+  }
+  const usage = plan.usage ?? DEFAULT_USAGE;
+  const pieces = plan.pieces ?? ['Hel', 'lo', ' there'];
+  if (!stream) {
+    const json = anthropic
+      ? anthropicMessage(model, pieces.join(''), usage, plan.toolCall)
+      : openaiCompletion(model, pieces.join(''), usage, plan.toolCall);
+    record.bytes = JSON.stringify(json);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(record.bytes);
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  const events = anthropic
+    ? anthropicEvents(model, pieces, usage, plan.toolCall)
+    : openaiEvents(model, pieces, usage, plan.toolCall);
+  let content = 0;
+  for (let i = 0; i < events.length; i++) {
+    await sleep(i === 0 ? (plan.firstChunkDelayMs ?? 0) : (plan.chunkDelayMs ?? 0));
+    if (res.destroyed) return;
+    if (plan.dropAfterChunks !== undefined && content >= plan.dropAfterChunks) {
+      record.dropped = true;
+      res.socket?.destroy();
+      return;
+    }
+    content++;
+    record.bytes += events[i];
+    res.write(events[i]);
+  }
+  res.end();
+}
+
+function openaiError(status: number) {
+  const type =
+    status === 429 ? 'rate_limit_error' : status === 401 ? 'invalid_api_key' : 'invalid_request_error';
+  return { error: { message: `mock error ${status}`, type, code: null } };
+}
+
+function anthropicError(status: number) {
+  const type =
+    status === 429
+      ? 'rate_limit_error'
+      : status === 529
+        ? 'overloaded_error'
+        : status === 401
+          ? 'authentication_error'
+          : 'invalid_request_error';
+  return { type: 'error', error: { type, message: `mock error ${status}` } };
+}
+
+function openaiUsage(u: MockUsage) {
+  return {
+    prompt_tokens: u.input,
+    completion_tokens: u.output,
+    total_tokens: u.input + u.output,
+    prompt_tokens_details: { cached_tokens: u.cachedInput },
+    completion_tokens_details: { reasoning_tokens: u.reasoning },
+  };
+}
+
+function openaiCompletion(model: string, text: string, u: MockUsage, tool?: Plan['toolCall']) {
+  const message = tool
+    ? {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: tool.name, arguments: JSON.stringify(tool.args) },
+          },
+        ],
+      }
+    : { role: 'assistant', content: text };
+  return {
+    id: 'chatcmpl-mock',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    choices: [{ index: 0, message, finish_reason: tool ? 'tool_calls' : 'stop' }],
+    usage: openaiUsage(u),
+  };
+}
+
+function sse(data: unknown, event?: string): string {
+  return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+}
+
+function openaiEvents(model: string, pieces: string[], u: MockUsage, tool?: Plan['toolCall']): string[] {
+  const base = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model };
+  const chunk = (delta: unknown, finish: string | null = null) =>
+    sse({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
+  const out: string[] = [];
+  if (tool) {
+    out.push(
+      chunk({
+        role: 'assistant',
+        tool_calls: [
+          {
+            index: 0,
+            id: 'call_1',
+            type: 'function',
+            function: { name: tool.name, arguments: JSON.stringify(tool.args) },
+          },
+        ],
+      }),
+    );
+    out.push(chunk({}, 'tool_calls'));
+  } else {
+    pieces.forEach((p, i) => out.push(chunk(i === 0 ? { role: 'assistant', content: p } : { content: p })));
+    out.push(chunk({}, 'stop'));
+  }
+  out.push(sse({ ...base, choices: [], usage: openaiUsage(u) }));
+  out.push(sse('[DONE]'));
+  return out;
+}
+
+function anthropicUsage(u: MockUsage) {
+  return {
+    input_tokens: u.input - u.cachedInput,
+    cache_read_input_tokens: u.cachedInput,
+    cache_creation_input_tokens: 0,
+    output_tokens: u.output,
+  };
+}
+
+function anthropicMessage(model: string, text: string, u: MockUsage, tool?: Plan['toolCall']) {
+  return {
+    id: 'msg_mock',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: tool
+      ? [{ type: 'tool_use', id: 'toolu_1', name: tool.name, input: tool.args }]
+      : [{ type: 'text', text }],
+    stop_reason: tool ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: anthropicUsage(u),
+  };
+}
+
+function anthropicEvents(model: string, pieces: string[], u: MockUsage, tool?: Plan['toolCall']): string[] {
+  const usage = anthropicUsage(u);
+  const out = [
+    sse(
+      {
+        type: 'message_start',
+        message: {
+          id: 'msg_mock',
+          type: 'message',
+          role: 'assistant',
+          model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...usage, output_tokens: 1 },
+        },
+      },
+      'message_start',
+    ),
+  ];
+  if (tool) {
+    out.push(
+      sse(
+        {
+          type: 'content_block_start',
+          index: 0,
+          content_block: { type: 'tool_use', id: 'toolu_1', name: tool.name, input: {} },
+        },
+        'content_block_start',
+      ),
+      sse(
+        {
+          type: 'content_block_delta',
+          index: 0,
+          delta: { type: 'input_json_delta', partial_json: JSON.stringify(tool.args) },
+        },
+        'content_block_delta',
+      ),
+    );
+  } else {
+    out.push(
+      sse(
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        'content_block_start',
+      ),
+    );
+    for (const p of pieces) {
+      out.push(
+        sse(
+          { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } },
+          'content_block_delta',
+        ),
+      );
+    }
+  }
+  out.push(
+    sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+    sse(
+      {
+        type: 'message_delta',
+        delta: { stop_reason: tool ? 'tool_use' : 'end_turn', stop_sequence: null },
+        usage: { output_tokens: u.output },
+      },
+      'message_delta',
+    ),
+    sse({ type: 'message_stop' }, 'message_stop'),
+  );
+  return out;
+}
