@@ -32,6 +32,12 @@ export type ReceiverSpec =
   | { readonly kind: 'slack'; readonly apiUrlFile: string; readonly channel: string }
   | { readonly kind: 'webhook'; readonly url: string };
 
+/** Kubernetes quantities, e.g. `100m`, `512Mi`. */
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
 export interface MonitoringConfig {
   /** Metric prefix (catalog names are unprefixed). */
   readonly prefix: string;
@@ -102,6 +108,14 @@ export interface MonitoringConfig {
     readonly path: string;
     readonly interval: string;
     readonly evaluationInterval: string;
+    /** Name of the API's container port in the app's pods (operator monitors select ports by name). */
+    readonly portName: string;
+    /**
+     * The bearer token the scrape sends. The server refuses a non-loopback bind without a token, so in a
+     * cluster this stays on: the Secret holds the token for the app's pods (app namespace) and for Prometheus
+     * (monitoring namespace).
+     */
+    readonly auth: { readonly enabled: boolean; readonly secretName: string; readonly secretKey: string };
   };
   readonly kubernetes: {
     readonly monitoringNamespace: string;
@@ -110,11 +124,48 @@ export interface MonitoringConfig {
     readonly appPodLabels: Readonly<Record<string, string>>;
     /** external_labels.cluster of this cluster's Prometheus. */
     readonly cluster: string;
-    readonly images: { readonly prometheus: string; readonly alertmanager: string; readonly grafana: string };
+    readonly images: {
+      readonly prometheus: string;
+      readonly alertmanager: string;
+      readonly grafana: string;
+      /** Sidecar that reloads Prometheus and Alertmanager in place when their ConfigMaps change. */
+      readonly configReloader: string;
+    };
     /** Secret the user creates with the Grafana admin password (key `admin-password`). */
     readonly grafanaAdminSecret: string;
     /** Secret the user creates with the receiver credentials (one file per key). */
     readonly alertmanagerSecret: string;
+    /**
+     * Also declare the app namespace (the discovery Role, NetworkPolicy and token Secret live there), so that
+     * one apply works on an empty cluster. Turn off when the namespace is managed elsewhere.
+     */
+    readonly createAppNamespace: boolean;
+    readonly prometheus: {
+      /** Size of the PersistentVolumeClaim holding the TSDB. */
+      readonly storageSize: string;
+      /** Empty: the cluster's default StorageClass. */
+      readonly storageClassName: string;
+      /** `--storage.tsdb.retention.time`. */
+      readonly retention: string;
+      /** `--storage.tsdb.retention.size`: keep it below storageSize so a full volume never stops ingestion. */
+      readonly retentionSize: string;
+    };
+    /** Alertmanager keeps silences and the notification log on this volume. */
+    readonly alertmanagerStorage: { readonly storageSize: string; readonly storageClassName: string };
+    /** Requests and limits of every container the manifests run. */
+    readonly resources: {
+      readonly prometheus: ContainerResources;
+      readonly alertmanager: ContainerResources;
+      readonly grafana: ContainerResources;
+      readonly configReloader: ContainerResources;
+    };
+    /** Prometheus operator flavour (operator/). */
+    readonly operator: {
+      /** Labels of the PrometheusRule: the Prometheus resource's `ruleSelector` must match them. */
+      readonly ruleLabels: Readonly<Record<string, string>>;
+      /** Labels of the PodMonitor: the Prometheus resource's `podMonitorSelector` must match them. */
+      readonly monitorLabels: Readonly<Record<string, string>>;
+    };
   };
   readonly federation: {
     /** Per-cluster Prometheus addresses the central Prometheus federates from. */
@@ -123,7 +174,9 @@ export interface MonitoringConfig {
 }
 
 const GiB = 1024 ** 3;
-const SECRETS_DIR = '/etc/alertmanager/secrets';
+/** Where the Alertmanager pod mounts the receivers' Secret; receiver `*_file` paths point inside it. */
+export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
+const SECRETS_DIR = ALERTMANAGER_SECRETS_DIR;
 
 export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   prefix: DEFAULT_PREFIX,
@@ -184,6 +237,8 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
     path: '/metrics',
     interval: '15s',
     evaluationInterval: '15s',
+    portName: 'http',
+    auth: { enabled: true, secretName: 'victor-perf-token', secretKey: 'token' },
   },
   kubernetes: {
     monitoringNamespace: 'victor-monitoring',
@@ -194,9 +249,23 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
       prometheus: 'prom/prometheus:v2.53.2',
       alertmanager: 'prom/alertmanager:v0.27.0',
       grafana: 'grafana/grafana:11.2.0',
+      configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.76.0',
     },
     grafanaAdminSecret: 'grafana-admin',
     alertmanagerSecret: 'alertmanager-receivers',
+    createAppNamespace: true,
+    prometheus: { storageSize: '20Gi', storageClassName: '', retention: '15d', retentionSize: '18GB' },
+    alertmanagerStorage: { storageSize: '1Gi', storageClassName: '' },
+    resources: {
+      prometheus: { requests: { cpu: '200m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+      alertmanager: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+      grafana: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      configReloader: { requests: { cpu: '5m', memory: '16Mi' }, limits: { cpu: '50m', memory: '64Mi' } },
+    },
+    operator: {
+      ruleLabels: { 'app.kubernetes.io/part-of': 'victor-perf', role: 'alert-rules' },
+      monitorLabels: { 'app.kubernetes.io/part-of': 'victor-perf' },
+    },
   },
   federation: { targets: ['prometheus.cluster-a.example.com:9090', 'prometheus.cluster-b.example.com:9090'] },
 };
@@ -217,6 +286,8 @@ type DeepPartial<T> = T extends readonly unknown[]
       ? { readonly [K in keyof T]?: DeepPartial<T[K]> }
       : T;
 
+/** Label maps are replaced whole: a selector's labels are exactly what the user writes. */
+const LABEL_MAPS = ['appPodLabels', 'ruleLabels', 'monitorLabels'];
 const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -229,7 +300,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 function merge(base: unknown, override: unknown, path: string): unknown {
   if (override === undefined) return base;
   const where = path || '(root)';
-  const replacedWhole = isObject(base) && ('kind' in base || path.endsWith('appPodLabels'));
+  const replacedWhole = isObject(base) && ('kind' in base || LABEL_MAPS.some((k) => path.endsWith(k)));
   if (isObject(base) && !replacedWhole) {
     if (!isObject(override)) {
       throw new MonitoringConfigError(`${where}: expected an object, got ${JSON.stringify(override)}`);
@@ -283,6 +354,16 @@ function validate(config: MonitoringConfig): MonitoringConfig {
   }
   checkDuration('scrape.interval', config.scrape.interval);
   checkDuration('scrape.evaluationInterval', config.scrape.evaluationInterval);
+  checkDuration('kubernetes.prometheus.retention', config.kubernetes.prometheus.retention);
+  // Every rule and panel selects the job through `selector`; the scrape job (and the operator's relabelling)
+  // set it from scrape.jobName. If the two disagree, nothing matches and the alerts silently never fire.
+  const job = /(?:^|[,{\s])job\s*=\s*"([^"]*)"/.exec(config.selector);
+  if (job && job[1] !== config.scrape.jobName) {
+    throw new MonitoringConfigError(
+      `selector: selects job="${job[1]}" but scrape.jobName is ${JSON.stringify(config.scrape.jobName)}; ` +
+        'the rules and dashboards would match no series (set both)',
+    );
+  }
   const w = config.healthScore.weights;
   const sum = w.cacheHitRate + w.toolSuccess + w.cpuHeadroom + w.memoryHeadroom + w.latencyHeadroom;
   if (Math.abs(sum - 1) > 1e-9) {

@@ -16,6 +16,7 @@ import {
   renderPodAnnotationsPatch,
   renderPrometheusManifests,
 } from './kubernetes.ts';
+import { renderKustomization } from './kustomize.ts';
 import { renderFederationPrometheusConfig, renderKubernetesPrometheusConfig } from './prometheus.ts';
 import { RULE_FILE_NAME, renderPrometheusRule, renderRuleFile, renderRulesConfigMap } from './rules.ts';
 
@@ -23,22 +24,33 @@ import { RULE_FILE_NAME, renderPrometheusRule, renderRuleFile, renderRulesConfig
 export const DEFAULT_OUT_DIR = 'deployment/kubernetes/monitoring';
 
 /**
- * All generated files by path relative to the output directory. Top-level *.yaml are Kubernetes objects
- * (`kubectl apply -f deployment/kubernetes/monitoring/` applies them all); subdirectories hold the same configs
- * as plain files (for promtool/amtool and non-Kubernetes setups), the operator variant and snippets.
+ * The Kubernetes objects `kubectl apply -k` creates, in apply order: the namespaces first (kustomize also sorts
+ * them first, but the list reads the same way).
  */
-export function generateAll(config: MonitoringConfig = DEFAULT_MONITORING_CONFIG): Map<string, string> {
-  const rules = renderRuleFile(config);
+export function appliedManifests(config: MonitoringConfig): Map<string, string> {
   return new Map<string, string>([
     ['namespace.yaml', renderNamespace(config)],
     ['performance-alerts.yaml', renderRulesConfigMap(config)],
-    ['prometheus.yaml', renderPrometheusManifests(config, rules)],
+    ['prometheus.yaml', renderPrometheusManifests(config)],
     ['alertmanager.yaml', renderAlertmanagerManifests(config)],
     ['grafana.yaml', renderGrafanaManifests(config)],
     ['network-policy.yaml', renderNetworkPolicy(config)],
     ['dashboards/victor-performance-dashboard.yaml', renderDashboardConfigMap(config)],
+  ]);
+}
+
+/**
+ * All generated files by path relative to the output directory: the applied manifests and their
+ * kustomization, the same configs as plain files under config/ (for promtool/amtool and non-Kubernetes
+ * setups), the dashboard JSON, the operator variant and snippets.
+ */
+export function generateAll(config: MonitoringConfig = DEFAULT_MONITORING_CONFIG): Map<string, string> {
+  const applied = appliedManifests(config);
+  return new Map<string, string>([
+    ['kustomization.yaml', renderKustomization(config, [...applied.keys()])],
+    ...applied,
     [`grafana/${DASHBOARD_FILE}`, renderDashboard(config)],
-    [`config/${RULE_FILE_NAME}`, rules],
+    [`config/${RULE_FILE_NAME}`, renderRuleFile(config)],
     ['config/prometheus.yml', renderKubernetesPrometheusConfig(config)],
     ['config/alertmanager.yml', renderAlertmanagerConfig(config)],
     ['config/federation.yml', renderFederationPrometheusConfig(config)],

@@ -1,83 +1,100 @@
 /**
- * Kubernetes manifests for the monitoring stack: namespace, Prometheus (with RBAC for pod discovery),
- * Alertmanager, Grafana (provisioned datasource and dashboard), the NetworkPolicy that lets Prometheus scrape the
- * app, and the annotations the app's pods need. Secrets are referenced, never created with a value.
+ * Kubernetes manifests for the monitoring stack: namespaces, Prometheus (a StatefulSet with its TSDB on a
+ * PersistentVolumeClaim, RBAC for pod discovery), Alertmanager (a StatefulSet keeping silences on a volume),
+ * Grafana (provisioned datasource and dashboard), the NetworkPolicy that lets Prometheus scrape the app, and the
+ * annotations the app's pods need. Prometheus and Alertmanager reload edited ConfigMaps in place through a
+ * sidecar: a threshold change neither restarts the pod nor resets the alerts' `for` timers. Secrets are
+ * referenced here; the kustomization generates them from files the user writes (kustomize.ts).
  */
 import { createHash } from 'node:crypto';
 import { renderAlertmanagerConfig } from './alertmanager.ts';
-import type { MonitoringConfig } from './config.ts';
+import { ALERTMANAGER_SECRETS_DIR, type MonitoringConfig } from './config.ts';
 import { DASHBOARD_FILE, renderDashboard } from './dashboard.ts';
 import {
+  claimTemplate,
+  configMapVolume,
+  configReloader,
+  container,
+  meta,
+  PART_OF,
+  podSecurity,
+  service,
+  statefulSet,
+} from './kubernetes-objects.ts';
+import {
   PROMETHEUS_CONFIG_DIR,
-  PROMETHEUS_RULES_SUBDIR,
+  PROMETHEUS_RULES_DIR,
+  PROMETHEUS_SECRETS_DIR,
   renderKubernetesPrometheusConfig,
 } from './prometheus.ts';
+import { RULE_FILE_NAME } from './rules.ts';
 import { yamlFile } from './yaml.ts';
 
-const PART_OF = { 'app.kubernetes.io/part-of': 'victor-perf' };
 export const GRAFANA_PROVISIONING = '/etc/grafana/provisioning';
 export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana/dashboards/victor';
+export const ALERTMANAGER_CONFIG_DIR = '/etc/alertmanager/config';
+const NOBODY = 65534;
+const GRAFANA_UID = 472; // the grafana image's user
 
 const checksum = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-function meta(config: MonitoringConfig, name: string, app?: string): Record<string, unknown> {
-  return {
-    name,
-    namespace: config.kubernetes.monitoringNamespace,
-    labels: app ? { app, ...PART_OF } : { ...PART_OF },
-  };
-}
-
-function service(config: MonitoringConfig, app: string, port: number): Record<string, unknown> {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(config, app, app),
-    spec: { selector: { app }, ports: [{ name: 'http', port, targetPort: port }] },
-  };
-}
-
-function deployment(
-  config: MonitoringConfig,
-  app: string,
-  podSpec: Record<string, unknown>,
-  configText: string,
-): Record<string, unknown> {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: meta(config, app, app),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app } },
-      template: {
-        // A config change changes the checksum, so `kubectl apply` rolls the pod and the new config is read.
-        metadata: { labels: { app, ...PART_OF }, annotations: { 'checksum/config': checksum(configText) } },
-        spec: podSpec,
-      },
-    },
-  };
-}
-
-const nonRoot = { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 };
-const configMapVolume = (name: string, configMap: string): Record<string, unknown> => ({
-  name,
-  configMap: { name: configMap },
-});
-
 export function renderNamespace(config: MonitoringConfig): string {
-  return yamlFile([
-    {
+  const k = config.kubernetes;
+  const names = [k.monitoringNamespace, ...(k.createAppNamespace ? [k.appNamespace] : [])];
+  return yamlFile(
+    names.map((name) => ({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: config.kubernetes.monitoringNamespace, labels: { ...PART_OF } },
-    },
-  ]);
+      metadata: { name, labels: { ...PART_OF } },
+    })),
+    k.createAppNamespace
+      ? `The monitoring namespace, and the app namespace (${k.appNamespace}) the discovery Role, the NetworkPolicy
+and the token Secret live in. \`kubectl delete -k\` would delete the app namespace too: see docs/runbook.md.`
+      : 'The monitoring namespace.',
+  );
 }
 
-export function renderPrometheusManifests(config: MonitoringConfig, rulesText: string): string {
-  const promConfig = renderKubernetesPrometheusConfig(config);
+export function renderPrometheusManifests(config: MonitoringConfig): string {
   const k = config.kubernetes;
+  const p = k.prometheus;
+  const auth = config.scrape.auth;
+  const tokenDir = `${PROMETHEUS_SECRETS_DIR}/${auth.secretName}`;
+  const watched = [
+    { name: 'config', mountPath: PROMETHEUS_CONFIG_DIR },
+    { name: 'rules', mountPath: PROMETHEUS_RULES_DIR },
+  ];
+  const podSpec = {
+    serviceAccountName: 'prometheus',
+    securityContext: podSecurity(NOBODY),
+    containers: [
+      container({
+        name: 'prometheus',
+        image: k.images.prometheus,
+        args: [
+          `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
+          '--storage.tsdb.path=/prometheus',
+          `--storage.tsdb.retention.time=${p.retention}`,
+          ...(p.retentionSize ? [`--storage.tsdb.retention.size=${p.retentionSize}`] : []),
+          '--web.enable-lifecycle', // POST /-/reload, used by the config-reloader sidecar
+        ],
+        ports: [{ name: 'http', containerPort: 9090 }],
+        readinessProbe: { httpGet: { path: '/-/ready', port: 9090 } },
+        livenessProbe: { httpGet: { path: '/-/healthy', port: 9090 }, failureThreshold: 6 },
+        resources: k.resources.prometheus,
+        volumeMounts: [
+          ...watched.map((m) => ({ ...m, readOnly: true })),
+          ...(auth.enabled ? [{ name: 'scrape-token', mountPath: tokenDir, readOnly: true }] : []),
+          { name: 'data', mountPath: '/prometheus' },
+        ],
+      }),
+      configReloader(config, 'http://127.0.0.1:9090/-/reload', watched),
+    ],
+    volumes: [
+      configMapVolume('config', 'prometheus-config'),
+      configMapVolume('rules', 'performance-alerts'),
+      ...(auth.enabled ? [{ name: 'scrape-token', secret: { secretName: auth.secretName } }] : []),
+    ],
+  };
   return yamlFile(
     [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(config, 'prometheus', 'prometheus') },
@@ -99,102 +116,65 @@ export function renderPrometheusManifests(config: MonitoringConfig, rulesText: s
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: meta(config, 'prometheus-config', 'prometheus'),
-        data: { 'prometheus.yml': promConfig },
+        data: { 'prometheus.yml': renderKubernetesPrometheusConfig(config) },
       },
-      deployment(
-        config,
-        'prometheus',
-        {
-          serviceAccountName: 'prometheus',
-          securityContext: nonRoot,
-          containers: [
-            {
-              name: 'prometheus',
-              image: k.images.prometheus,
-              args: [
-                `--config.file=${PROMETHEUS_CONFIG_DIR}/prometheus.yml`,
-                '--storage.tsdb.path=/prometheus',
-                '--storage.tsdb.retention.time=15d',
-                '--web.enable-lifecycle',
-              ],
-              ports: [{ name: 'http', containerPort: 9090 }],
-              readinessProbe: { httpGet: { path: '/-/ready', port: 9090 } },
-              livenessProbe: { httpGet: { path: '/-/healthy', port: 9090 } },
-              resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '2Gi' } },
-              volumeMounts: [
-                { name: 'config', mountPath: PROMETHEUS_CONFIG_DIR },
-                // rule_files: rules/*.yml, relative to the config file.
-                { name: 'rules', mountPath: `${PROMETHEUS_CONFIG_DIR}/${PROMETHEUS_RULES_SUBDIR}` },
-                { name: 'data', mountPath: '/prometheus' },
-              ],
-            },
-          ],
-          volumes: [
-            configMapVolume('config', 'prometheus-config'),
-            configMapVolume('rules', 'performance-alerts'),
-            { name: 'data', emptyDir: {} },
-          ],
-        },
-        promConfig + rulesText,
-      ),
+      statefulSet(config, 'prometheus', podSpec, [claimTemplate('data', p.storageSize, p.storageClassName)]),
       service(config, 'prometheus', 9090),
     ],
-    'Prometheus: discovers annotated pods of the app namespace; rules from the performance-alerts ConfigMap.',
+    `Prometheus: discovers annotated pods of the app namespace; rules (${RULE_FILE_NAME}) from the
+performance-alerts ConfigMap. Edits of either ConfigMap are reloaded in place by the config-reloader sidecar.`,
   );
 }
 
 export function renderAlertmanagerManifests(config: MonitoringConfig): string {
-  const amConfig = renderAlertmanagerConfig(config);
   const k = config.kubernetes;
+  const watched = [
+    { name: 'config', mountPath: ALERTMANAGER_CONFIG_DIR },
+    { name: 'receivers', mountPath: ALERTMANAGER_SECRETS_DIR },
+  ];
+  const podSpec = {
+    securityContext: podSecurity(NOBODY),
+    containers: [
+      container({
+        name: 'alertmanager',
+        image: k.images.alertmanager,
+        args: [
+          `--config.file=${ALERTMANAGER_CONFIG_DIR}/alertmanager.yml`,
+          '--storage.path=/alertmanager', // silences and the notification log survive a restart
+          '--cluster.listen-address=', // one replica: no gossip
+        ],
+        ports: [{ name: 'http', containerPort: 9093 }],
+        readinessProbe: { httpGet: { path: '/-/ready', port: 9093 } },
+        livenessProbe: { httpGet: { path: '/-/healthy', port: 9093 }, failureThreshold: 6 },
+        resources: k.resources.alertmanager,
+        volumeMounts: [
+          ...watched.map((m) => ({ ...m, readOnly: true })),
+          { name: 'data', mountPath: '/alertmanager' },
+        ],
+      }),
+      configReloader(config, 'http://127.0.0.1:9093/-/reload', watched),
+    ],
+    volumes: [
+      configMapVolume('config', 'alertmanager-config'),
+      { name: 'receivers', secret: { secretName: k.alertmanagerSecret } },
+    ],
+  };
+  const storage = k.alertmanagerStorage;
   return yamlFile(
     [
       {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         metadata: meta(config, 'alertmanager-config', 'alertmanager'),
-        data: { 'alertmanager.yml': amConfig },
+        data: { 'alertmanager.yml': renderAlertmanagerConfig(config) },
       },
-      deployment(
-        config,
-        'alertmanager',
-        {
-          securityContext: nonRoot,
-          containers: [
-            {
-              name: 'alertmanager',
-              image: k.images.alertmanager,
-              args: [
-                '--config.file=/etc/alertmanager/alertmanager.yml',
-                '--storage.path=/alertmanager',
-                '--cluster.listen-address=', // one replica: no gossip
-              ],
-              ports: [{ name: 'http', containerPort: 9093 }],
-              readinessProbe: { httpGet: { path: '/-/ready', port: 9093 } },
-              volumeMounts: [
-                {
-                  name: 'config',
-                  mountPath: '/etc/alertmanager/alertmanager.yml',
-                  subPath: 'alertmanager.yml',
-                },
-                { name: 'receivers', mountPath: '/etc/alertmanager/secrets', readOnly: true },
-                { name: 'data', mountPath: '/alertmanager' },
-              ],
-            },
-          ],
-          volumes: [
-            configMapVolume('config', 'alertmanager-config'),
-            { name: 'receivers', secret: { secretName: k.alertmanagerSecret } },
-            { name: 'data', emptyDir: {} },
-          ],
-        },
-        amConfig,
-      ),
+      statefulSet(config, 'alertmanager', podSpec, [
+        claimTemplate('data', storage.storageSize, storage.storageClassName),
+      ]),
       service(config, 'alertmanager', 9093),
     ],
-    `Alertmanager. Create the receivers' Secret first, e.g.:
-kubectl -n ${k.monitoringNamespace} create secret generic ${k.alertmanagerSecret} \\
-  --from-file=pagerduty-routing-key=./pagerduty-key --from-file=slack-webhook-url=./slack-url \\
-  --from-file=slack-low-priority-webhook-url=./slack-low-url`,
+    `Alertmanager. The receivers' Secret (${k.alertmanagerSecret}) is generated by kustomization.yaml from
+files in secrets/ (see docs/runbook.md). Config edits are reloaded in place by the config-reloader sidecar.`,
   );
 }
 
@@ -245,47 +225,67 @@ export function renderGrafanaManifests(config: MonitoringConfig): string {
         metadata: meta(config, 'grafana-dashboard-provider', 'grafana'),
         data: { 'victor.yaml': providers },
       },
-      deployment(
-        config,
-        'grafana',
-        {
-          securityContext: { runAsNonRoot: true, runAsUser: 472, fsGroup: 472 },
-          containers: [
-            {
-              name: 'grafana',
-              image: k.images.grafana,
-              ports: [{ name: 'http', containerPort: 3000 }],
-              env: [
-                { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
-                {
-                  name: 'GF_SECURITY_ADMIN_PASSWORD',
-                  valueFrom: { secretKeyRef: { name: k.grafanaAdminSecret, key: 'admin-password' } },
-                },
-                { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: meta(config, 'grafana', 'grafana'),
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'grafana' } },
+          template: {
+            // Grafana reads provisioning only at start: a changed datasource or provider rolls the pod. It keeps
+            // no state worth a volume (the dashboard is provisioned, the password comes from a Secret).
+            metadata: {
+              labels: { app: 'grafana', ...PART_OF },
+              annotations: { 'checksum/config': checksum(datasources + providers) },
+            },
+            spec: {
+              securityContext: podSecurity(GRAFANA_UID),
+              containers: [
+                container({
+                  name: 'grafana',
+                  image: k.images.grafana,
+                  ports: [{ name: 'http', containerPort: 3000 }],
+                  env: [
+                    { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
+                    {
+                      name: 'GF_SECURITY_ADMIN_PASSWORD',
+                      valueFrom: { secretKeyRef: { name: k.grafanaAdminSecret, key: 'admin-password' } },
+                    },
+                    { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
+                    { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+                    { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+                  ],
+                  readinessProbe: { httpGet: { path: '/api/health', port: 3000 } },
+                  resources: k.resources.grafana,
+                  volumeMounts: [
+                    { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING}/datasources`, readOnly: true },
+                    {
+                      name: 'dashboard-provider',
+                      mountPath: `${GRAFANA_PROVISIONING}/dashboards`,
+                      readOnly: true,
+                    },
+                    { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
+                    { name: 'data', mountPath: '/var/lib/grafana' },
+                    { name: 'tmp', mountPath: '/tmp' }, // the root filesystem is read-only
+                  ],
+                }),
               ],
-              readinessProbe: { httpGet: { path: '/api/health', port: 3000 } },
-              volumeMounts: [
-                { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING}/datasources` },
-                { name: 'dashboard-provider', mountPath: `${GRAFANA_PROVISIONING}/dashboards` },
-                { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR },
-                { name: 'data', mountPath: '/var/lib/grafana' },
+              volumes: [
+                configMapVolume('datasources', 'grafana-datasources'),
+                configMapVolume('dashboard-provider', 'grafana-dashboard-provider'),
+                configMapVolume('dashboards', 'grafana-dashboard-victor-performance'),
+                { name: 'data', emptyDir: {} },
+                { name: 'tmp', emptyDir: {} },
               ],
             },
-          ],
-          volumes: [
-            configMapVolume('datasources', 'grafana-datasources'),
-            configMapVolume('dashboard-provider', 'grafana-dashboard-provider'),
-            configMapVolume('dashboards', 'grafana-dashboard-victor-performance'),
-            { name: 'data', emptyDir: {} },
-          ],
+          },
         },
-        datasources + providers,
-      ),
+      },
       service(config, 'grafana', 3000),
     ],
-    `Grafana with the Prometheus datasource and the victor-performance dashboard provisioned.
-Create the admin password Secret first:
-kubectl -n ${k.monitoringNamespace} create secret generic ${k.grafanaAdminSecret} --from-literal=admin-password='...'`,
+    `Grafana with the Prometheus datasource and the victor-performance dashboard provisioned. The admin
+password Secret (${k.grafanaAdminSecret}) is generated by kustomization.yaml from secrets/ (docs/runbook.md).`,
   );
 }
 
@@ -300,7 +300,7 @@ export function renderDashboardConfigMap(config: MonitoringConfig): string {
         data: { [DASHBOARD_FILE]: renderDashboard(config) },
       },
     ],
-    'The victor-performance Grafana dashboard: kubectl apply -f dashboards/',
+    'The victor-performance Grafana dashboard (applied by kustomization.yaml; Grafana picks up changes itself).',
   );
 }
 

@@ -7,9 +7,19 @@ import { healthScoreName } from './promql.ts';
 import { RULE_FILE_NAME } from './rules.ts';
 import { yamlFile } from './yaml.ts';
 
-/** Where the Deployment mounts things; rule_files is relative to the config file's directory. */
-export const PROMETHEUS_CONFIG_DIR = '/etc/prometheus';
-export const PROMETHEUS_RULES_SUBDIR = 'rules';
+/**
+ * Where the StatefulSet mounts things: each ConfigMap and Secret as a whole directory of its own (never a
+ * `subPath`, which would freeze the file at pod start), side by side rather than nested.
+ */
+export const PROMETHEUS_DIR = '/etc/prometheus';
+export const PROMETHEUS_CONFIG_DIR = `${PROMETHEUS_DIR}/config`;
+export const PROMETHEUS_RULES_DIR = `${PROMETHEUS_DIR}/rules`;
+export const PROMETHEUS_SECRETS_DIR = `${PROMETHEUS_DIR}/secrets`;
+
+/** The file the scrape job reads its bearer token from (the token Secret, mounted as a directory). */
+export function scrapeTokenFile(config: MonitoringConfig): string {
+  return `${PROMETHEUS_SECRETS_DIR}/${config.scrape.auth.secretName}/${config.scrape.auth.secretKey}`;
+}
 
 const a = (annotation: string): string => `__meta_kubernetes_pod_annotation_prometheus_io_${annotation}`;
 
@@ -23,6 +33,10 @@ export function kubernetesScrapeJob(config: MonitoringConfig): Record<string, un
   return {
     job_name: s.jobName,
     metrics_path: s.path,
+    // The token is read from the file on every scrape, so a rotated Secret is picked up without a reload.
+    ...(s.auth.enabled
+      ? { authorization: { type: 'Bearer', credentials_file: scrapeTokenFile(config) } }
+      : {}),
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [config.kubernetes.appNamespace] } }],
     relabel_configs: [
       { source_labels: [a('scrape')], action: 'keep', regex: 'true' },
@@ -56,7 +70,7 @@ export function buildKubernetesPrometheusConfig(config: MonitoringConfig): Recor
       evaluation_interval: config.scrape.evaluationInterval,
       external_labels: { cluster: config.kubernetes.cluster },
     },
-    rule_files: [`${PROMETHEUS_RULES_SUBDIR}/*.yml`],
+    rule_files: [`${PROMETHEUS_RULES_DIR}/*.yml`],
     alerting: {
       alertmanagers: [
         { static_configs: [{ targets: [`alertmanager.${config.kubernetes.monitoringNamespace}.svc:9093`] }] },
@@ -164,7 +178,7 @@ export function renderStandalonePrometheusConfig(
 export function renderKubernetesPrometheusConfig(config: MonitoringConfig): string {
   return yamlFile(
     [buildKubernetesPrometheusConfig(config)],
-    `Prometheus config for Kubernetes; rule files (${RULE_FILE_NAME}) are mounted at ${PROMETHEUS_CONFIG_DIR}/${PROMETHEUS_RULES_SUBDIR}.`,
+    `Prometheus config for Kubernetes; rule files (${RULE_FILE_NAME}) are mounted at ${PROMETHEUS_RULES_DIR}.`,
   );
 }
 

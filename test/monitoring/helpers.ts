@@ -14,9 +14,14 @@ export interface ToolResult {
 }
 
 /** Runs a tool; a non-zero exit is returned, not thrown, so tests can assert on its output. */
-export async function run(cmd: string, args: string[], cwd?: string): Promise<ToolResult> {
+export async function run(
+  cmd: string,
+  args: string[],
+  cwd?: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<ToolResult> {
   try {
-    const { stdout, stderr } = await execFileP(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileP(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -6,7 +6,9 @@ import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
 import { generateAll } from '../../src/monitoring/generate.ts';
 import {
   buildKubernetesPrometheusConfig,
+  PROMETHEUS_DIR,
   renderStandalonePrometheusConfig,
+  scrapeTokenFile,
 } from '../../src/monitoring/prometheus.ts';
 import { renderRuleFile } from '../../src/monitoring/rules.ts';
 import { toYaml } from '../../src/monitoring/yaml.ts';
@@ -48,18 +50,23 @@ async function checkConfig(dir: string, text: string, fallback?: () => string): 
 }
 
 describe('Prometheus configs', () => {
-  it('the in-cluster config passes promtool check config with the rule files next to it', async () => {
+  it('the in-cluster config passes promtool check config, with its rule files and token file', async () => {
     await withTempDir(async (dir) => {
+      // The pod's layout under /etc/prometheus, recreated in the temp dir.
+      const local = (text: string): string => text.replaceAll(`${PROMETHEUS_DIR}/`, `${dir}/`);
       await mkdir(join(dir, 'rules'));
       await writeFile(join(dir, 'rules', 'performance_alerts.yml'), renderRuleFile(config));
-      const out = await checkConfig(dir, files.get('config/prometheus.yml') ?? '', () => {
+      const token = local(scrapeTokenFile(config));
+      await mkdir(dirname(token), { recursive: true });
+      await writeFile(token, 'token\n');
+      const out = await checkConfig(dir, local(files.get('config/prometheus.yml') ?? ''), () => {
         const c = buildKubernetesPrometheusConfig(config) as Obj;
         const job = c.scrape_configs[0];
         delete job.kubernetes_sd_configs;
         job.static_configs = [{ targets: ['127.0.0.1:8000'] }];
-        return toYaml(c);
+        return local(toYaml(c));
       });
-      expect(out).toMatch(/SUCCESS: 1 rule files found|rules\/performance_alerts\.yml/);
+      expect(out).toMatch(/SUCCESS: 1 rule files found/);
     });
   });
 
@@ -70,12 +77,15 @@ describe('Prometheus configs', () => {
     expect(job.metrics_path).toBe('/metrics');
     expect(JSON.stringify(job.relabel_configs)).toContain('prometheus_io_scrape');
     expect(JSON.stringify(job.relabel_configs)).toContain('$1:8000');
-    expect(c.rule_files).toEqual(['rules/*.yml']);
-    const deployment = find('prometheus.yaml', 'Deployment', 'prometheus');
-    const mounts = deployment.spec.template.spec.containers[0].volumeMounts as Obj[];
-    expect(mounts).toContainEqual({ name: 'rules', mountPath: '/etc/prometheus/rules' });
-    expect(mounts).toContainEqual({ name: 'config', mountPath: '/etc/prometheus' });
-    const volumes = deployment.spec.template.spec.volumes as Obj[];
+    expect(c.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
+    const sts = find('prometheus.yaml', 'StatefulSet', 'prometheus');
+    const mounts = sts.spec.template.spec.containers[0].volumeMounts as Obj[];
+    expect(mounts).toContainEqual({ name: 'rules', mountPath: '/etc/prometheus/rules', readOnly: true });
+    expect(mounts).toContainEqual({ name: 'config', mountPath: '/etc/prometheus/config', readOnly: true });
+    expect(sts.spec.template.spec.containers[0].args).toContain(
+      '--config.file=/etc/prometheus/config/prometheus.yml',
+    );
+    const volumes = sts.spec.template.spec.volumes as Obj[];
     expect(volumes.find((v) => v.name === 'rules')?.configMap.name).toBe('performance-alerts');
     expect(find('performance-alerts.yaml', 'ConfigMap').data['performance_alerts.yml']).toBe(
       renderRuleFile(config),
@@ -125,7 +135,9 @@ describe('Kubernetes manifests', () => {
   });
 
   it('every top-level manifest is a Kubernetes object in the right namespace', () => {
-    const topLevel = [...files.keys()].filter((p) => !p.includes('/') && p.endsWith('.yaml'));
+    const topLevel = [...files.keys()].filter(
+      (p) => !p.includes('/') && p.endsWith('.yaml') && p !== 'kustomization.yaml',
+    );
     expect(topLevel).toContain('performance-alerts.yaml');
     for (const path of [...topLevel, 'dashboards/victor-performance-dashboard.yaml']) {
       for (const d of docs(path)) {
@@ -160,8 +172,8 @@ describe('Kubernetes manifests', () => {
   });
 
   it('Alertmanager reads receiver secrets from the mounted Secret', () => {
-    const deployment = find('alertmanager.yaml', 'Deployment', 'alertmanager');
-    const spec = deployment.spec.template.spec;
+    const sts = find('alertmanager.yaml', 'StatefulSet', 'alertmanager');
+    const spec = sts.spec.template.spec;
     expect(spec.volumes).toContainEqual({
       name: 'receivers',
       secret: { secretName: 'alertmanager-receivers' },
