@@ -72,6 +72,24 @@ describe('monitoring config', () => {
     );
     expect(bad({ replicaLabels: 'instance' })).toThrow(/replicaLabels: expected a list/);
     expect(bad({ thresholds: 3 })).toThrow(MonitoringConfigError);
+    expect(bad({ kubernetes: { prometheus: { retention: '2 weeks' } } })).toThrow(
+      /kubernetes\.prometheus\.retention: invalid duration/,
+    );
+  });
+
+  it('refuses a selector whose job differs from the scrape job (the alerts would never fire)', () => {
+    expect(() => resolveMonitoringConfig({ scrape: { jobName: 'agents' } })).toThrow(
+      /selector: selects job="victor-perf" but scrape.jobName is "agents"/,
+    );
+    const both = resolveMonitoringConfig({ scrape: { jobName: 'agents' }, selector: 'job="agents"' });
+    expect(both.selector).toBe('job="agents"');
+    // A selector on other labels (or a regex on job) is the user's choice.
+    expect(resolveMonitoringConfig({ selector: 'team="ml"' }).selector).toBe('team="ml"');
+  });
+
+  it('label maps (selectors) are replaced whole, not merged with the defaults', () => {
+    const c = resolveMonitoringConfig({ kubernetes: { operator: { ruleLabels: { release: 'kps' } } } });
+    expect(c.kubernetes.operator.ruleLabels).toEqual({ release: 'kps' });
   });
 
   it('reports unreadable and invalid files with the file name', async () => {
