@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = fileURLToPath(new URL('./src/', import.meta.url));
+
 export default defineConfig({
+  // Tests and snippets import the package by name, as users do; here that name is the sources (as in tsconfig).
+  resolve: {
+    alias: [
+      { find: /^victor-perf$/, replacement: `${src}index.ts` },
+      { find: /^victor-perf\/(.+)$/, replacement: `${src}$1/index.ts` },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

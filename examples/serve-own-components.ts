@@ -16,9 +16,8 @@ import {
   ToolExecutionMonitor,
   ToolSelectionCache,
   ToolSelectionMonitor,
-  createServer,
-  resolveToken,
-} from '../src/index.ts';
+} from 'victor-perf';
+import { createServer, resolveToken } from 'victor-perf/server';
 
 const bootstrap = new BootstrapMonitor();
 const collector = new PerformanceMetricsCollector();

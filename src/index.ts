@@ -1,7 +1,8 @@
 /**
- * victor-perf: performance monitoring for AI agent runtimes. The public API, by layer (see ARCHITECTURE.md):
- * metrics, components (sources), the collector, the HTTP API and server, the built-in dashboard, the demo
- * workload, and monitoring as code.
+ * victor-perf: performance monitoring for AI agent runtimes. The root entry: metrics, components (sources)
+ * and the collector. Importing it starts no server and loads no HTTP framework, no YAML parser and no demo;
+ * those live behind their own entry points (`victor-perf/fastify`, `victor-perf/server`,
+ * `victor-perf/monitoring`, ...).
  */
 
 // --- metrics: catalog, primitives, exposition ---
@@ -52,25 +53,7 @@ export {
 } from './collector/collector.ts';
 export { HEALTH_WEIGHTS, healthScore } from './collector/health.ts';
 
-// --- HTTP API and server ---
-export { API_PREFIX, OPENAPI_PATH, performanceRoutes, registerPerformanceRoutes } from './api/routes.ts';
-export { createServer, exposureWarning, isLoopback } from './api/server.ts';
-export { TOKEN_ENV, TokenError, bearerToken, resolveToken, tokenMatcher } from './api/auth.ts';
-export { registerFallbacks } from './api/fallbacks.ts';
-export { schemas as wireSchemas, summarySchema } from './api/schemas.ts';
-
-// --- built-in dashboard ---
-export { registerDashboard } from './web/plugin.ts';
-
-// --- demo workload ---
-export { startWorkload } from './demo/workload.ts';
-export { SCENARIOS, SCENARIO_DESCRIPTIONS, isScenario } from './demo/scenarios.ts';
-
-// --- monitoring as code, and a local stack to run it ---
-export * from './monitoring/index.ts';
-export { startStack } from './stack/stack.ts';
-export { StackError } from './stack/proc.ts';
-export { formatAlert, parseWebhook, startAlertsLog } from './stack/alerts-log.ts';
+export { VERSION } from './version.ts';
 
 // --- types ---
 export type {
@@ -96,8 +79,6 @@ export type { BootstrapMonitorOptions } from './sources/bootstrap.ts';
 export type { SystemMonitorOptions, SystemReaders } from './sources/system.ts';
 export type { CacheSettings, LoadCacheSettingsOptions } from './sources/settings.ts';
 export type { CategoryRead, CollectorOptions, Slot, SourceSlots } from './collector/collector.ts';
-export type { DemoSpec, Stack, StackOptions } from './stack/stack.ts';
-export type { AlertsLog, ReceivedAlert } from './stack/alerts-log.ts';
 export type {
   BootstrapSnapshot,
   CacheEndpointSnapshot,
@@ -116,8 +97,3 @@ export type {
   ToolSelectionSnapshot,
   ToolStats,
 } from './collector/types.ts';
-export type { PerformanceRoutesOptions } from './api/routes.ts';
-export type { PerformanceServer, ServerOptions } from './api/server.ts';
-export type { DashboardOptions } from './web/plugin.ts';
-export type { Workload, WorkloadOptions } from './demo/workload.ts';
-export type { ScenarioName, WorkloadProfile } from './demo/scenarios.ts';

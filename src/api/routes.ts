@@ -9,7 +9,6 @@
  * Usable as `await registerPerformanceRoutes(app, opts)` or `app.register(performanceRoutes, opts)`; the
  * plugin is not encapsulated (like fastify-plugin), so both register the same routes on `app`.
  */
-import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { PerformanceMetricsCollector, Slot } from '../collector/collector.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
@@ -17,6 +16,7 @@ import { requireToken } from './auth.ts';
 import { registerFallbacks } from './fallbacks.ts';
 import { openApiDocument, type DocumentedRoute } from './openapi.ts';
 import { errorSchema, probeSchema, schemas, summarySchema, type JsonSchema } from './schemas.ts';
+import { VERSION } from '../version.ts';
 
 export const API_PREFIX = '/api/performance';
 export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
@@ -30,8 +30,6 @@ export interface PerformanceRoutesOptions {
   /** Answer unknown routes 404 and wrong methods 405 as JSON (default true). */
   fallbacks?: boolean;
 }
-
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** A category endpoint and the collector category it answers with. */
 interface CategoryRoute {

@@ -87,8 +87,12 @@ const demoOptions = {
   'scenario-duration': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+type Parsed<O extends ParseArgsConfig['options']> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
+>;
+
 /** parseArgs's messages run over several sentences; keep the first, on one line. */
-export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O) {
+export function parse<O extends ParseArgsConfig['options']>(argv: string[], options: O): Parsed<O> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
   } catch (err) {

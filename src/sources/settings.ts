@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Node, type Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Node, Pair } from 'yaml';
 import type { CacheNamespace } from '../metrics/catalog.ts';
 
 export interface CacheSettings {
@@ -134,7 +135,14 @@ function checkRange(
   return v;
 }
 
+let yamlModule: typeof import('yaml') | undefined;
+/** Loaded when there is a file to read, so that importing the package does not load a YAML parser. */
+function yaml(): typeof import('yaml') {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 function readSettingsFile(path: string): Partial<Record<SettingKey, number>> {
+  const { LineCounter, isMap, isScalar, parseDocument } = yaml();
   const text = readFileSync(path, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
@@ -220,10 +228,12 @@ function readSettingsFile(path: string): Partial<Record<SettingKey, number>> {
 }
 
 function scalarKey(pair: Pair): string {
+  const { isScalar } = yaml();
   return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
 function fileValue(pair: Pair, key: string, max: number, where: string): number {
+  const { isMap, isScalar } = yaml();
   const node = pair.value;
   const v: unknown = isScalar(node) ? node.value : node;
   // Quoted digits ("1000") are accepted as the same number; anything else must be a YAML integer.

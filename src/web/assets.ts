@@ -7,7 +7,7 @@
  * and may be cached for a week.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,15 +35,37 @@ function asset(body: Buffer, file: string, cacheControl: string): Asset {
   return { body, type, etag, cacheControl };
 }
 
+/**
+ * Where the page's files are, and a `require` that resolves uPlot from there. Next to this module in src/ and
+ * dist/; when this module is bundled into someone's app, through the installed package (resolved from the
+ * bundle, then from the working directory). Throws naming every place it looked.
+ */
+function locateAssets(): { publicDir: string; require: NodeJS.Require } {
+  const here = fileURLToPath(new URL('./public/', import.meta.url));
+  if (existsSync(join(here, 'index.html')))
+    return { publicDir: here, require: createRequire(import.meta.url) };
+  const tried = [here];
+  for (const from of [import.meta.url, join(process.cwd(), 'package.json')]) {
+    try {
+      const manifest = createRequire(from).resolve('victor-perf/package.json');
+      const dir = join(dirname(manifest), 'dist', 'web', 'public');
+      if (existsSync(join(dir, 'index.html'))) return { publicDir: dir, require: createRequire(manifest) };
+      tried.push(dir);
+    } catch {
+      tried.push(`victor-perf from ${from}`);
+    }
+  }
+  throw new Error(`victor-perf: the dashboard's files were not found (looked in ${tried.join(', ')})`);
+}
+
 /** Every asset by URL path, plus the page itself. */
 export function loadAssets(): { page: Asset; files: Map<string, Asset>; uplotPath: string } {
-  const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+  const { publicDir, require } = locateAssets();
   const files = new Map<string, Asset>();
   for (const name of readdirSync(publicDir)) {
     if (name === 'index.html' || !TYPES[extname(name)]) continue;
     files.set(ASSET_PREFIX + name, asset(readFileSync(join(publicDir, name)), name, 'no-cache'));
   }
-  const require = createRequire(import.meta.url);
   const uplotJs = require.resolve('uplot/dist/uPlot.iife.min.js');
   const uplotDir = dirname(uplotJs);
   const version = (
