@@ -36,7 +36,18 @@ export interface MetricSpec<L extends string = string> {
   readonly labelValues?: Readonly<Partial<Record<L, readonly string[]>>>;
   /** Histogram upper bounds, ascending, without +Inf. */
   readonly buckets?: readonly number[];
+  /**
+   * How a gauge combines when several processes are aggregated (`victor-perf/cluster`); counters and
+   * histograms always add up. Without one, a gauge keeps one series per process.
+   */
+  readonly aggregation?: GaugeAggregation;
 }
+
+/**
+ * `sum`, `max` or `min` of the processes' values, or `per_process`: one series per process under a
+ * `process` label. System gauges are always kept per process as well, next to their total.
+ */
+export type GaugeAggregation = 'sum' | 'max' | 'min' | 'per_process';
 
 export const DEFAULT_PREFIX = 'victor_';
 
@@ -100,6 +111,7 @@ export const CATALOG = {
   cacheHitRate: spec({
     name: 'cache_hit_rate',
     type: 'gauge',
+    aggregation: 'min',
     unit: 'ratio',
     category: 'cache',
     help: 'Tool selection cache hit rate (0-1); absent while a namespace has had no lookups.',
@@ -109,6 +121,7 @@ export const CATALOG = {
   cacheEntries: spec({
     name: 'cache_entries',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'count',
     category: 'cache',
     help: 'Entries in the tool selection cache.',
@@ -136,6 +149,7 @@ export const CATALOG = {
   cacheUtilization: spec({
     name: 'cache_utilization',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'ratio',
     category: 'cache',
     help: 'Tool selection cache utilization: entries / capacity (0-1).',
@@ -145,6 +159,7 @@ export const CATALOG = {
   cacheCapacity: spec({
     name: 'cache_capacity',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'count',
     category: 'cache',
     help: 'Maximum entries per cache namespace.',
@@ -163,6 +178,7 @@ export const CATALOG = {
   cacheMemoryBytes: spec({
     name: 'cache_memory_bytes',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'bytes',
     category: 'cache',
     help: 'Estimated memory held by the tool selection cache, in bytes.',
@@ -171,6 +187,7 @@ export const CATALOG = {
   cacheMemoryMb: spec({
     name: 'cache_memory_mb',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'megabytes',
     category: 'cache',
     help: 'Estimated memory held by the tool selection cache, in MB.',
@@ -219,6 +236,7 @@ export const CATALOG = {
   toolErrorRate: spec({
     name: 'tool_error_rate',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'ratio',
     category: 'tool_execution',
     help: 'Failed / total tool executions over the recent window (0-1); absent with no executions in it.',
@@ -229,6 +247,7 @@ export const CATALOG = {
   providerHealth: spec({
     name: 'provider_health',
     type: 'gauge',
+    aggregation: 'min',
     unit: 'ratio',
     category: 'provider_pool',
     help: 'Provider health: 1 healthy, 0 unhealthy, between for degraded (half-open circuit).',
@@ -293,6 +312,7 @@ export const CATALOG = {
   bootstrapStartup: spec({
     name: 'bootstrap_startup_ms',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'milliseconds',
     category: 'bootstrap',
     help: 'Total start-up time of the service container in milliseconds.',
@@ -301,6 +321,7 @@ export const CATALOG = {
   bootstrapPhaseDuration: spec({
     name: 'bootstrap_phase_duration_ms',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'milliseconds',
     category: 'bootstrap',
     help: 'Duration of each start-up phase in milliseconds.',
@@ -326,6 +347,7 @@ export const CATALOG = {
   bootstrapFirstAccessOverhead: spec({
     name: 'bootstrap_first_access_overhead_ms',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'milliseconds',
     category: 'bootstrap',
     help: 'Average extra latency of the first access to a lazily loaded service, in milliseconds.',
@@ -336,6 +358,7 @@ export const CATALOG = {
   systemMemoryBytes: spec({
     name: 'system_memory_bytes',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'bytes',
     category: 'system',
     help: 'Resident memory of the process in bytes.',
@@ -344,6 +367,7 @@ export const CATALOG = {
   systemMemoryMb: spec({
     name: 'system_memory_mb',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'megabytes',
     category: 'system',
     help: 'Resident memory of the process in MB.',
@@ -352,6 +376,7 @@ export const CATALOG = {
   systemMemoryAvailableBytes: spec({
     name: 'system_memory_available_bytes',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'bytes',
     category: 'system',
     help: 'Memory available on the host in bytes.',
@@ -360,6 +385,7 @@ export const CATALOG = {
   systemCpuPercent: spec({
     name: 'system_cpu_percent',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'percent',
     category: 'system',
     help: 'Process CPU usage in percent of one core (0-100 per core), from deltas of process CPU time.',
@@ -368,6 +394,7 @@ export const CATALOG = {
   systemCpuCount: spec({
     name: 'system_cpus',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'count',
     category: 'system',
     help: 'Logical CPUs available to the process.',
@@ -376,6 +403,7 @@ export const CATALOG = {
   systemUptime: spec({
     name: 'system_uptime_seconds',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'seconds',
     category: 'system',
     help: 'Process uptime in seconds.',
@@ -384,6 +412,7 @@ export const CATALOG = {
   systemThreads: spec({
     name: 'system_threads',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'count',
     category: 'system',
     help: 'Threads of the process (from /proc on Linux).',
@@ -392,6 +421,7 @@ export const CATALOG = {
   systemHeapUsed: spec({
     name: 'system_heap_used_bytes',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'bytes',
     category: 'system',
     help: 'V8 heap in use, in bytes.',
@@ -400,6 +430,7 @@ export const CATALOG = {
   systemHeapTotal: spec({
     name: 'system_heap_total_bytes',
     type: 'gauge',
+    aggregation: 'sum',
     unit: 'bytes',
     category: 'system',
     help: 'V8 heap allocated, in bytes.',
@@ -408,6 +439,7 @@ export const CATALOG = {
   systemEventLoopDelayP99: spec({
     name: 'system_event_loop_delay_p99_ms',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'milliseconds',
     category: 'system',
     help: 'P99 event-loop delay over the last collection interval, in milliseconds.',
@@ -416,6 +448,7 @@ export const CATALOG = {
   systemEventLoopUtilization: spec({
     name: 'system_event_loop_utilization',
     type: 'gauge',
+    aggregation: 'max',
     unit: 'ratio',
     category: 'system',
     help: 'Event-loop utilization over the last collection interval (0-1).',
@@ -438,6 +471,42 @@ export const CATALOG = {
     category: 'collector',
     help: 'Label-set look-ups folded into the overflow series because a metric reached its label-set limit.',
     labels: ['metric'],
+  }),
+
+  // --- cross-process aggregation (victor-perf/cluster): written by the primary only ---
+  clusterProcesses: spec({
+    name: 'cluster_processes',
+    type: 'gauge',
+    aggregation: 'max',
+    unit: 'count',
+    category: 'collector',
+    help: 'Running processes whose metrics the primary aggregates, the primary included.',
+    labels: [],
+  }),
+  clusterProcessStale: spec({
+    name: 'cluster_process_stale',
+    type: 'gauge',
+    aggregation: 'max',
+    unit: 'count',
+    category: 'collector',
+    help: '1 while a process missed the last collection deadline and its last known values are shown, else 0.',
+    labels: ['process'],
+  }),
+  clusterCollectTimeouts: spec({
+    name: 'cluster_collect_timeouts_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'collector',
+    help: 'Collections a process did not answer in time; the aggregate used its last known values instead.',
+    labels: ['process'],
+  }),
+  clusterProcessesExited: spec({
+    name: 'cluster_processes_exited_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'collector',
+    help: 'Aggregated processes that exited; their counters and histograms stay in the totals.',
+    labels: [],
   }),
 } as const;
 

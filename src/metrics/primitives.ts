@@ -56,6 +56,11 @@ export class Counter<L extends string = never> extends Metric<L, CounterChild> {
     return this.unlabelled;
   }
 
+  /** Every child, for serialising (cross-process aggregation). */
+  *entries(): IterableIterator<CounterChild> {
+    yield* this.children.values();
+  }
+
   render(prefix: string): string {
     if (this.children.size === 0) return '';
     const name = prefix + this.spec.name;
@@ -141,6 +146,11 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
   /** Runs the collection callback, if any. */
   collect(): void {
     this.collectFn?.(this as Gauge<string>);
+  }
+
+  /** Every child, for serialising (cross-process aggregation). */
+  *entries(): IterableIterator<GaugeChild> {
+    yield* this.children.values();
   }
 
   render(prefix: string): string {

@@ -265,4 +265,68 @@ export class QuantileTracker {
     for (const s of this.slices) b += s.bytes;
     return b;
   }
+
+  /** The recent window's counts as one serialisable store (for merging across processes). */
+  recentState(): SketchState {
+    this.rotate();
+    return sketchState(this.slices);
+  }
+}
+
+/**
+ * Counts of one or more stores taken together, over their non-empty range only: plain numbers, so the state
+ * survives JSON and structured clone. Merging states is exact, bucket by bucket, so quantiles over merged
+ * states keep the stated relative error.
+ */
+export interface SketchState {
+  /** Bucket index of `counts[0]`. */
+  readonly offset: number;
+  readonly counts: readonly number[];
+}
+
+export function sketchState(stores: readonly SketchStore[]): SketchState {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of stores) {
+    for (let i = 0; i < s.counts.length; i++) {
+      if (s.counts[i]! > 0) {
+        lo = Math.min(lo, s.offset + i);
+        hi = Math.max(hi, s.offset + i);
+      }
+    }
+  }
+  if (lo > hi) return { offset: ZERO_INDEX, counts: [] };
+  const counts = new Array<number>(hi - lo + 1).fill(0);
+  for (const s of stores) {
+    for (let i = 0; i < s.counts.length; i++) {
+      const c = s.counts[i]!;
+      if (c > 0) counts[s.offset + i - lo]! += c;
+    }
+  }
+  return { offset: lo, counts };
+}
+
+/** A store holding a state's counts; throws a RangeError naming the problem when the state is malformed. */
+export function storeFromState(state: SketchState): SketchStore {
+  const { offset, counts } = state ?? ({} as SketchState);
+  if (!Number.isInteger(offset) || !Array.isArray(counts)) {
+    throw new RangeError(
+      `sketch state needs an integer offset and a counts array, got ${JSON.stringify(state)}`,
+    );
+  }
+  if (counts.length > 0 && (offset < ZERO_INDEX || offset + counts.length - 1 > MAX_INDEX)) {
+    throw new RangeError(
+      `sketch state covers buckets ${offset}..${offset + counts.length - 1}, outside ${ZERO_INDEX}..${MAX_INDEX}`,
+    );
+  }
+  const store = new SketchStore();
+  store.counts = new Uint32Array(counts.length);
+  store.offset = counts.length > 0 ? offset : ZERO_INDEX;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (!Number.isInteger(c) || c! < 0) throw new RangeError(`sketch state count ${i} is ${String(c)}`);
+    store.counts[i] = c!;
+    store.total += c!;
+  }
+  return store;
 }
