@@ -4,7 +4,7 @@
  * process that ever reported); readings of a process (entries, memory, health) count only while it lives;
  * rates and averages are recomputed from the merged counts; percentiles come from the merged sketches.
  */
-import { CACHE_NAMESPACES, CATALOG, type CacheNamespace } from '../metrics/catalog.ts';
+import { CACHE_NAMESPACES, CATALOG, PROVIDER_ERROR_TYPES, type CacheNamespace } from '../metrics/catalog.ts';
 import { quantileOf, storeFromState } from '../metrics/sketch.ts';
 import type { SourceSlots, Slot } from '../collector/collector.ts';
 import { emptyBootstrap, emptySystem } from '../collector/empty.ts';
@@ -67,6 +67,12 @@ function recentCount(families: readonly FamilyState[], name: string): number {
   const f = family(families, name);
   if (f === undefined || f.type !== 'histogram') return 0;
   return sum(f.series.map((s) => sum(s.recent.counts)));
+}
+
+/** Observations since start of one process's histogram family (every series). */
+function histogramCount(families: readonly FamilyState[], name: string): number {
+  const f = family(families, name);
+  return f?.type === 'histogram' ? sum(f.series.map((s) => s.count)) : 0;
 }
 
 const cache: Merger<'cache'> = (inputs, merged) => {
@@ -155,19 +161,42 @@ const providerPool: Merger<'provider_pool'> = (inputs, merged) => {
   const unhealthy = Object.values(health).filter((h) => h === 0).length;
   const total = sum(inputs.map((i) => i.value.requests.total));
   const failed = sum(inputs.map((i) => i.value.requests.failed));
-  const rateOf = (pick: (e: SourceSlots['provider_pool']['errors']) => Rate): Rate =>
-    ratio(sum(inputs.map((i) => (pick(i.value.errors) ?? 0) * i.value.requests.total)), total);
+  // Each class's count is its rate times the process's requests; the merged rate is over all requests.
+  const errorRates = { error_rate: ratio(failed, total) } as SourceSlots['provider_pool']['errors'];
+  for (const type of PROVIDER_ERROR_TYPES) {
+    const key = `${type}_rate` as const;
+    errorRates[key] = ratio(
+      sum(inputs.map((i) => (i.value.errors[key] ?? 0) * i.value.requests.total)),
+      total,
+    );
+  }
   const avg = weightedAvg(inputs.map((i) => ({ avg: i.value.latency_ms.avg, n: i.value.requests.total })));
+  // The first-chunk average is weighted by each process's streamed requests (its histogram count).
+  const firstChunkAvg = weightedAvg(
+    inputs.map((i) => ({
+      avg: i.value.time_to_first_chunk_ms.avg,
+      n: histogramCount(i.families, CATALOG.providerTimeToFirstChunk.name),
+    })),
+  );
+  const byModel: Record<string, number> = {};
+  for (const i of inputs) {
+    for (const [model, n] of Object.entries(i.value.requests_by_model))
+      byModel[model] = (byModel[model] ?? 0) + n;
+  }
   return {
     pool: { total: providers, active: providers - unhealthy, unhealthy },
     requests: { total, successful: total - failed, failed },
     latency_ms: percentiles(merged, CATALOG.providerLatency.name, avg),
-    errors: {
-      error_rate: ratio(failed, total),
-      timeout_rate: rateOf((e) => e.timeout_rate),
-      rate_limit_rate: rateOf((e) => e.rate_limit_rate),
-    },
+    errors: errorRates,
     provider_health: health,
+    tokens: {
+      input: sum(inputs.map((i) => i.value.tokens.input)),
+      output: sum(inputs.map((i) => i.value.tokens.output)),
+      cached_input: sum(inputs.map((i) => i.value.tokens.cached_input)),
+      reasoning: sum(inputs.map((i) => i.value.tokens.reasoning)),
+    },
+    time_to_first_chunk_ms: percentiles(merged, CATALOG.providerTimeToFirstChunk.name, firstChunkAvg),
+    requests_by_model: byModel,
   };
 };
 

@@ -5,6 +5,7 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseExposition } from './helpers.ts';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { aggregateCluster, reportToPrimary, type ClusterHandle } from '../../src/cluster/index.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
@@ -43,16 +44,6 @@ function member(primary: ClusterHandle, name: string): Member {
   return { collector, tools, providers, bootstrap, close };
 }
 
-function parse(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
-
 async function until(cond: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!cond()) {
@@ -84,7 +75,7 @@ describe('aggregateCluster over ports', () => {
     b.bootstrap.recordPhase('tool_loading', 70);
     await cluster.refresh();
 
-    const seen = parse(collector.exportPrometheus());
+    const seen = parseExposition(collector.exportPrometheus());
     expect(seen.get('victor_tool_executions_total{tool="grep",status="success"}')).toBe(2);
     expect(seen.get('victor_tool_executions_total{tool="grep",status="failure"}')).toBe(1);
     expect(seen.get('victor_tool_execution_duration_ms_count{tool="grep"}')).toBe(3);
@@ -119,7 +110,9 @@ describe('aggregateCluster over ports', () => {
     b.tools.record('grep', 7, true);
     await cluster.refresh();
     const total = (): number | undefined =>
-      parse(collector.exportPrometheus()).get('victor_tool_executions_total{tool="grep",status="success"}');
+      parseExposition(collector.exportPrometheus()).get(
+        'victor_tool_executions_total{tool="grep",status="success"}',
+      );
     expect(total()).toBe(2);
     b.close();
     await until(() => cluster.processes().some((p) => p.process === 'b' && !p.alive));
@@ -131,7 +124,9 @@ describe('aggregateCluster over ports', () => {
     expect(cluster.processes().map((p) => p.process)).toEqual(['a']);
     expect(total()).toBe(3);
     expect(collector.getToolExecutionMetrics()?.executions.total).toBe(3);
-    expect(parse(collector.exportPrometheus()).get('victor_cluster_processes_exited_total')).toBe(1);
+    expect(parseExposition(collector.exportPrometheus()).get('victor_cluster_processes_exited_total')).toBe(
+      1,
+    );
   });
 
   it("a process's failing component drops only that slot, keeping its last good values", async () => {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { parseExposition } from './helpers.ts';
 import { RELATIVE_ACCURACY } from '../../src/metrics/sketch.ts';
 import { samplesFor, type Sample } from './fixtures/work.ts';
 
@@ -42,17 +43,6 @@ function runScenario(mode: 'cluster' | 'threads'): Promise<ScenarioOutput> {
       else resolve(JSON.parse(line) as ScenarioOutput);
     });
   });
-}
-
-/** Series → value, for every sample line of an exposition. */
-function parse(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
 }
 
 /** Every sample recorded by every process up to and including `batch`. */
@@ -93,7 +83,7 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
   it('every scrape equals the truth and no counter ever goes back, across the kill', () => {
     let previous = new Map<string, number>();
     for (const scrape of result.scrapes) {
-      const seen = parse(scrape.metrics);
+      const seen = parseExposition(scrape.metrics);
       const truth = truthCounters(samplesUpTo(scrape.batch));
       for (const [series, value] of truth)
         expect(seen.get(series), `${series} at batch ${scrape.batch}`).toBe(value);
@@ -108,7 +98,7 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
 
   it('histogram sums equal the sums of the samples', () => {
     const last = result.scrapes.at(-1)!;
-    const seen = parse(last.metrics);
+    const seen = parseExposition(last.metrics);
     for (const tool of ['search', 'fetch', 'parse']) {
       const truth = samplesUpTo(last.batch)
         .filter((s) => s.tool === tool)
@@ -135,7 +125,7 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
   });
 
   it('keeps system readings per process next to their total', () => {
-    const seen = parse(result.scrapes.at(-1)!.metrics);
+    const seen = parseExposition(result.scrapes.at(-1)!.metrics);
     const memory = [...seen.keys()].filter((k) => k.startsWith('victor_system_memory_bytes{'));
     const perProcess = memory.filter((k) => !k.includes('process="total"'));
     expect(memory).toContain('victor_system_memory_bytes{process="total"}');
@@ -150,7 +140,7 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
     const { hang, hung } = result;
     expect(hang.refreshMs).toBeGreaterThanOrEqual(hang.timeoutMs * 0.9);
     expect(hang.refreshMs).toBeLessThan(hang.timeoutMs + 3000);
-    const seen = parse(hang.metrics);
+    const seen = parseExposition(hang.metrics);
     expect(seen.get(`victor_cluster_process_stale{process="${hung}"}`)).toBe(1);
     expect(seen.get(`victor_cluster_collect_timeouts_total{process="${hung}"}`)).toBe(1);
     expect(hang.processes.find((p) => p.process === hung)?.stale).toBe(true);
