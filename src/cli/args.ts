@@ -26,7 +26,8 @@ Commands:
 Run 'victor-perf <command> --help' for the options of a command.
 `;
 
-const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default 127.0.0.1; anything else without a token warns)
+const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default $VICTOR_PERF_HOST if set, else 127.0.0.1; in a
+                           container set VICTOR_PERF_HOST=0.0.0.0 and a token)
   --port <n>               Port (default 8000; 0 picks a free one)
   --token-file <path>      Require 'Authorization: Bearer <token>' on the API and /metrics, token read
                            from this file (default: $VICTOR_PERF_TOKEN if set; else no token)
@@ -119,8 +120,11 @@ export function integer(flag: string, value: string, min: number, max: number): 
 
 type ServerValues = { [K in keyof typeof serverOptions]?: K extends 'help' ? boolean : string };
 
-function serverArgs(v: ServerValues): ServerArgs {
-  const host = v.host ?? '127.0.0.1';
+/** Lets a container image or pod spec bind beyond loopback without changing the command line. */
+export const HOST_ENV = 'VICTOR_PERF_HOST';
+
+function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
+  const host = v.host ?? (env[HOST_ENV]?.trim() || '127.0.0.1');
   if (host.trim() === '') throw new UsageError('--host must not be empty');
   let prometheusUrl: string | undefined;
   if (v['prometheus-url'] !== undefined) {
@@ -144,7 +148,7 @@ function serverArgs(v: ServerValues): ServerArgs {
 }
 
 /** Parsed `demo` arguments, or 'help'. */
-export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
+export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): DemoArgs | 'help' {
   const { values } = parse(argv, demoOptions);
   if (values.help) return 'help';
   const scenario = values.scenario ?? 'normal';
@@ -153,7 +157,7 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
   }
   const mb = values['memory-cap-mb'];
   return {
-    ...serverArgs(values),
+    ...serverArgs(values, env),
     scenario,
     seed: values.seed === undefined ? 42 : integer('seed', values.seed, 0, 2 ** 32 - 1),
     memoryCapMb: mb === undefined ? undefined : integer('memory-cap-mb', mb, 64, 1024 * 1024),
@@ -165,9 +169,9 @@ export function parseDemoArgs(argv: string[]): DemoArgs | 'help' {
 }
 
 /** Parsed `serve` arguments, or 'help'. */
-export function parseServeArgs(argv: string[]): ServerArgs | 'help' {
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerArgs | 'help' {
   const { values } = parse(argv, serverOptions);
-  return values.help ? 'help' : serverArgs(values);
+  return values.help ? 'help' : serverArgs(values, env);
 }
 
 export function isCommand(name: string): name is Command {

@@ -52,12 +52,12 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
     }
     switch (command) {
       case 'demo': {
-        const args = parseDemoArgs(rest);
+        const args = parseDemoArgs(rest, io.env);
         if (args === 'help') return (io.out(DEMO_HELP.trimEnd()), 0);
         return await demoCommand(args, io);
       }
       case 'serve': {
-        const args = parseServeArgs(rest);
+        const args = parseServeArgs(rest, io.env);
         if (args === 'help') return (io.out(SERVE_HELP.trimEnd()), 0);
         return await serveCommand(args, io);
       }

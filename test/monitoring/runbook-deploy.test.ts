@@ -4,7 +4,8 @@
  * here) and records every other call. The commands it names must find the objects the apply creates.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,10 @@ if [ "$1" = apply ] && [ "$2" = -k ]; then
   exec "$REAL_KUBECTL" kustomize "$3" > "$KUBECTL_LOG.apply.$n"
 fi
 `;
+/** No Docker engine here: record the build and check its context. */
+const DOCKER_SHIM = `#!/bin/sh
+printf '%s|%s\\n' "$PWD" "$*" >> "$DOCKER_LOG"
+`;
 
 describe('runbook: Deploy', () => {
   it('the secret files it writes are exactly those the kustomization reads', async () => {
@@ -55,11 +60,17 @@ describe('runbook: Deploy', () => {
       }
       await mkdir(join(dir, 'bin'));
       await writeFile(join(dir, 'bin', 'kubectl'), SHIM);
+      await writeFile(join(dir, 'bin', 'docker'), DOCKER_SHIM);
       await chmod(join(dir, 'bin', 'kubectl'), 0o755);
+      await chmod(join(dir, 'bin', 'docker'), 0o755);
+      // The repository files the steps use besides the generated tree.
+      await cp('examples/kubernetes', join(dir, 'examples/kubernetes'), { recursive: true });
+      await cp('Dockerfile', join(dir, 'Dockerfile'));
       const log = join(dir, 'kubectl.log');
       const env = {
         PATH: `${join(dir, 'bin')}:${process.env.PATH}`,
         KUBECTL_LOG: log,
+        DOCKER_LOG: join(dir, 'docker.log'),
         REAL_KUBECTL: realKubectl,
         PAGERDUTY_ROUTING_KEY: 'pd-key',
         SLACK_WEBHOOK_URL: 'https://hooks.slack.example/a',
@@ -81,6 +92,16 @@ describe('runbook: Deploy', () => {
       const token = objects.find((o) => o.kind === 'Secret' && o.metadata.namespace === 'victor-production')
         ?.data?.token;
       expect(Buffer.from(String(token).replace(/\n/g, ''), 'base64').toString()).toMatch(/^[0-9a-f]{64}\n$/);
+
+      // The image it builds (from the repository root) is the one the example deploys.
+      const builds = (await readFile(join(dir, 'docker.log'), 'utf8')).trim().split('\n');
+      expect(builds).toHaveLength(1);
+      const [cwd, command] = builds[0]!.split('|') as [string, string];
+      const build = /^build -t (\S+) (\S+)$/.exec(command);
+      expect(build, command).not.toBeNull();
+      expect(existsSync(join(cwd, build![2]!, 'Dockerfile'))).toBe(true);
+      const app = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'victor-api');
+      expect(app?.spec.template.spec.containers[0].image).toBe(build![1]);
 
       // `-n NS rollout status kind/name` and the like must name objects the apply created.
       const kinds: Record<string, string> = {
