@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^victor-perf$/, replacement: `${src}index.ts` },
+      { find: /^victor-perf\/(ai-sdk|openai|anthropic|mcp)$/, replacement: `${src}adapters/$1/index.ts` },
       { find: /^victor-perf\/(.+)$/, replacement: `${src}$1/index.ts` },
     ],
   },

@@ -105,7 +105,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, plan: Plan, ser
   if (res.destroyed) return;
   if (plan.status !== undefined && plan.status >= 400) {
     const errBody = anthropic ? anthropicError(plan.status) : openaiError(plan.status);
-    res.writeHead(plan.status, { 'content-type': 'application/json' });
+    // Short retry hints keep the SDKs' own retries (which honour them) quick in tests.
+    res.writeHead(plan.status, {
+      'content-type': 'application/json',
+      'retry-after-ms': '10',
+      'retry-after': '0',
+    });
     res.end(JSON.stringify(errBody));
     return;
   }
