@@ -97,7 +97,7 @@ function measured(source: ReadableStream<StreamPart>, request: ProviderRequest):
   let failed = false;
   return new ReadableStream<StreamPart>({
     async pull(controller) {
-      let next: ReadableStreamReadResult<StreamPart>;
+      let next: Awaited<ReturnType<typeof reader.read>>;
       try {
         next = await reader.read();
       } catch (err) {
