@@ -9,7 +9,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['demo', 'serve', 'generate', 'stack', 'alerts-log'] as const;
+export const COMMANDS = ['demo', 'serve', 'generate', 'stack', 'alerts-log', 'alerts'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MAIN_HELP = `victor-perf: performance monitoring for AI agent runtimes
@@ -22,6 +22,7 @@ Commands:
   generate   Generate alert rules, recording rules, the Grafana dashboard and manifests
   stack      Run a local Prometheus and Alertmanager against victor-perf servers (or a demo)
   alerts-log Receive Alertmanager notifications and print them
+  alerts     Evaluate the alert rules offline on a promtool test file (alerts eval)
 
 Run 'victor-perf <command> --help' for the options of a command.
 `;

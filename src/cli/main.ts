@@ -16,6 +16,7 @@ import {
 } from './args.ts';
 import { demoCommand, serveCommand, untilProcessSignal, type CliIO } from './serve.ts';
 import { alertsLogCommand, stackCommand } from './stack.ts';
+import { alertsCommand } from './alerts.ts';
 
 export type { CliIO } from './serve.ts';
 
@@ -67,6 +68,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
         return await stackCommand(rest, io);
       case 'alerts-log':
         return await alertsLogCommand(rest, io);
+      case 'alerts':
+        return await alertsCommand(rest, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -23,6 +23,8 @@ import {
   type Expr,
 } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
+import type { AlertRule } from '../query/alerting.ts';
+import { parseDuration } from '../query/evaluate.ts';
 import { healthScoreName, quantile, rateSum, ratio, recordName, series, withoutReplicas } from './promql.ts';
 import { yamlFile } from './yaml.ts';
 
@@ -126,6 +128,25 @@ export function healthScoreExpr(config: MonitoringConfig): string {
 /** Every recording rule in the query form, in rule-file order (P95s, then the health score). */
 export function recordingDefinitions(config: MonitoringConfig): RecordingDefinition[] {
   return [...p95Definitions(config), { record: healthScoreName(config), query: healthScoreQuery(config) }];
+}
+
+/** The alerting rules in the query form, for the in-process evaluator (same labels and annotations). */
+export function alertRules(config: MonitoringConfig): AlertRule[] {
+  return buildAlerts(config).map((a) => {
+    const r = alertingRule(config, a);
+    return {
+      name: r.alert,
+      expr: a.query,
+      forMs: parseDuration(r.for),
+      labels: r.labels,
+      annotations: r.annotations,
+    };
+  });
+}
+
+/** The recorded series by name, for evaluating queries that read them (the health score alerts). */
+export function recordedQueries(config: MonitoringConfig): Map<string, Expr> {
+  return new Map(recordingDefinitions(config).map((d) => [d.record, d.query]));
 }
 
 function alertingRule(config: MonitoringConfig, a: AlertSpec): AlertingRule {

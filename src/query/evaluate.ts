@@ -47,6 +47,11 @@ export interface EvalOptions {
   };
   /** Series recorded by rules, by name: evaluated from their definition at the same instant. */
   readonly recorded?: ReadonlyMap<string, Expr>;
+  /**
+   * Interval the recording rules run at: a recorded series read at `t` holds the value of the last evaluation,
+   * at the latest multiple of the interval (as in promtool). Unset: evaluated at `t` itself.
+   */
+  readonly ruleIntervalMs?: number;
   readonly lookbackMs?: number;
 }
 
@@ -128,10 +133,11 @@ function selected(s: SelectExpr, ctx: Context): SeriesView[] {
   const out: SeriesView[] = [];
   const recorded = ctx.options.recorded?.get(s.metric);
   if (recorded) {
-    for (const sample of vectorOf(evalNode(recorded, ctx), s.metric)) {
+    const interval = ctx.options.ruleIntervalMs;
+    const t = interval ? Math.floor(ctx.t / interval) * interval : ctx.t;
+    for (const sample of vectorOf(evalNode(recorded, { ...ctx, t }), s.metric)) {
       const labels = { ...withoutName(sample.labels), [NAME]: s.metric };
       if (!matches(labels, s.matchers, ctx)) continue;
-      const t = ctx.t;
       out.push({
         labels,
         points: (from, to) => (from <= t && t <= to ? { t: [t], v: [sample.value] } : { t: [], v: [] }),
