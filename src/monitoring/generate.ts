@@ -17,6 +17,7 @@ import {
   renderPrometheusManifests,
 } from './kubernetes.ts';
 import { renderKustomization } from './kustomize.ts';
+import { renderOperatorPrometheus, renderPodMonitor } from './operator.ts';
 import { renderFederationPrometheusConfig, renderKubernetesPrometheusConfig } from './prometheus.ts';
 import { RULE_FILE_NAME, renderPrometheusRule, renderRuleFile, renderRulesConfigMap } from './rules.ts';
 
@@ -55,6 +56,8 @@ export function generateAll(config: MonitoringConfig = DEFAULT_MONITORING_CONFIG
     ['config/alertmanager.yml', renderAlertmanagerConfig(config)],
     ['config/federation.yml', renderFederationPrometheusConfig(config)],
     ['operator/prometheus-rule.yaml', renderPrometheusRule(config)],
+    ['operator/pod-monitor.yaml', renderPodMonitor(config)],
+    ['operator/prometheus.yaml', renderOperatorPrometheus(config)],
     ['snippets/app-pod-annotations.yaml', renderPodAnnotationsPatch(config)],
   ]);
 }

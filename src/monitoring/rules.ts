@@ -218,7 +218,8 @@ export function renderPrometheusRule(config: MonitoringConfig): string {
         metadata: {
           name: 'victor-performance',
           namespace: config.kubernetes.monitoringNamespace,
-          labels: { 'app.kubernetes.io/part-of': 'victor-perf', role: 'alert-rules' },
+          // What the Prometheus resource's ruleSelector matches (operator/prometheus.yaml).
+          labels: { ...config.kubernetes.operator.ruleLabels },
         },
         spec: buildRuleFile(config),
       },
