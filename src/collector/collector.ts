@@ -9,6 +9,7 @@
  * - the collector's own series (collection errors, series overflow) are always exported.
  */
 import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import { instrumentationErrors } from '../metrics/guard.ts';
 import { Counter, type AnyMetric } from '../metrics/primitives.ts';
 import { SystemMonitor } from '../sources/system.ts';
 import {
@@ -287,7 +288,10 @@ export class PerformanceMetricsCollector {
       for (const m of this.sources.get(slot)!.metrics()) text += m.render(this.prefix);
     }
     this.countOverflow();
-    text += this.collectionErrors.render(this.prefix) + this.seriesOverflow.render(this.prefix);
+    text +=
+      this.collectionErrors.render(this.prefix) +
+      this.seriesOverflow.render(this.prefix) +
+      instrumentationErrors.render(this.prefix);
     return { snapshot, text };
   }
 

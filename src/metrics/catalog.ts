@@ -79,8 +79,11 @@ export type ProviderErrorType = (typeof PROVIDER_ERROR_TYPES)[number];
 export const TOKEN_TYPES = ['input', 'output', 'cached_input', 'reasoning'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
 
-/** Label value used for label sets folded together once a metric reaches its series limit. */
-export const OVERFLOW_LABEL_VALUE = '__overflow__';
+/**
+ * Label value of the series that label sets fold into once a metric reaches its series limit. Empty, which
+ * Prometheus reads as the label being absent, so no caller's name (names are non-empty) can be mistaken for it.
+ */
+export const OVERFLOW_LABEL_VALUE = '';
 
 /** Selection latency: sub-millisecond work. 1 and 5 are the alert thresholds and must stay bucket bounds. */
 export const SELECTION_BUCKETS_MS = [
@@ -506,6 +509,33 @@ export const CATALOG = {
     unit: 'count',
     category: 'collector',
     help: 'Aggregated processes that exited; their counters and histograms stay in the totals.',
+    labels: [],
+  }),
+
+  // --- monitor self-protection and collection cost ---
+  instrumentationErrors: spec({
+    name: 'instrumentation_errors_total',
+    type: 'counter',
+    unit: 'count',
+    category: 'collector',
+    help: 'Failures inside the monitor, caught so that the measured code and the process carry on, by component.',
+    labels: ['component'],
+  }),
+  collectionDuration: spec({
+    name: 'collection_duration_seconds',
+    type: 'histogram',
+    unit: 'seconds',
+    category: 'collector',
+    help: 'Time one source takes to collect and render its series, in seconds, by source.',
+    labels: ['source'],
+    buckets: [1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  }),
+  systemCpuSeconds: spec({
+    name: 'system_cpu_seconds_total',
+    type: 'counter',
+    unit: 'seconds',
+    category: 'system',
+    help: 'Process CPU time (user and system) since the process started, in seconds.',
     labels: [],
   }),
 } as const;

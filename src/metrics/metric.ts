@@ -17,20 +17,57 @@ import {
 export type Labels<L extends string> = { readonly [K in L]: string };
 
 export interface MetricOptions {
-  /** Label sets kept apart before new ones fold into the overflow series (default 1000). */
+  /** Label sets kept apart before new ones fold into the overflow series (default 1000, at most 100,000). */
   maxSeries?: number;
   /** Called when a new label set folds into the overflow series. */
   onOverflow?: (metric: string) => void;
 }
 
 export const DEFAULT_MAX_SERIES = 1000;
+/** The most label sets one metric may keep apart: past this, exposition and memory stop being reasonable. */
+export const MAX_SERIES_LIMIT = 100_000;
+
+/** Validates a label-set limit given to a constructor (the error names the value). */
+export function validateMaxSeries(owner: string, maxSeries: unknown): number {
+  if (
+    typeof maxSeries !== 'number' ||
+    !Number.isInteger(maxSeries) ||
+    maxSeries < 1 ||
+    maxSeries > MAX_SERIES_LIMIT
+  ) {
+    throw new MetricError(
+      `${owner}: maxSeries must be an integer from 1 to ${MAX_SERIES_LIMIT}, got ${String(maxSeries)}`,
+    );
+  }
+  return maxSeries;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+function wellFormed(v: string): string {
+  return LONE_SURROGATE.test(v) ? v.replace(LONE_SURROGATES, '\uFFFD') : v;
+}
+
+/**
+ * The map key of a label set. One label: its value. More: each value prefixed by its length, a prefix code,
+ * so no two label sets share a key whatever characters the values hold.
+ */
+function keyOf(values: readonly string[]): string {
+  if (values.length === 1) return values[0]!;
+  let key = '';
+  for (const v of values) key += `${v.length}:${v}`;
+  return key;
+}
 
 export abstract class Metric<L extends string, C> {
   readonly spec: MetricSpec<L>;
+  /** Label sets given by callers; the overflow series is kept apart so that no user value can reach it. */
   protected readonly children = new Map<string, C>();
+  private readonly overflowSlots = new Map<string, C>();
   private readonly maxSeries: number;
   private readonly onOverflow: ((metric: string) => void) | undefined;
-  /** Look-ups folded into the overflow series so far. */
+  /** Records folded into the overflow series so far (look-ups through labels(), plus noteOverflow()). */
   overflowed = 0;
   private headerPrefix: string | undefined;
   private header = '';
@@ -38,12 +75,8 @@ export abstract class Metric<L extends string, C> {
   constructor(spec: MetricSpec<L>, options: MetricOptions = {}) {
     validateMetricName(spec.name);
     validateLabelNames(spec.name, spec.labels);
-    const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
-    if (!Number.isInteger(maxSeries) || maxSeries < 1) {
-      throw new MetricError(`metric ${spec.name}: maxSeries must be a positive integer, got ${maxSeries}`);
-    }
     this.spec = spec;
-    this.maxSeries = maxSeries;
+    this.maxSeries = validateMaxSeries(`metric ${spec.name}`, options.maxSeries ?? DEFAULT_MAX_SERIES);
     this.onOverflow = options.onOverflow;
   }
 
@@ -53,18 +86,27 @@ export abstract class Metric<L extends string, C> {
     if (values === null || typeof values !== 'object') {
       throw new MetricError(`metric ${this.spec.name}: labels must be an object, got ${String(values)}`);
     }
-    let key = '';
+    const list: string[] = [];
     for (let i = 0; i < names.length; i++) {
-      const v = (values as Record<string, unknown>)[names[i]!];
-      if (typeof v !== 'string') {
+      // Own properties only: a label named like an Object.prototype member is not inherited.
+      const v = Object.hasOwn(values, names[i]!) ? (values as Record<string, unknown>)[names[i]!] : undefined;
+      if (typeof v !== 'string' || v === '') {
         throw new MetricError(
-          `metric ${this.spec.name}: label ${names[i]} must be a string, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+          `metric ${this.spec.name}: label ${names[i]} must be a non-empty string (the empty value marks the overflow series), got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
         );
       }
-      key += i === 0 ? v : '\u0000' + v;
+      list.push(v);
     }
-    const found = this.children.get(key);
+    let key = keyOf(list);
+    let found = this.children.get(key);
     if (found !== undefined) return found;
+    if (list.some((v) => LONE_SURROGATE.test(v))) {
+      // UTF-8 exposition writes every lone surrogate as U+FFFD: key the label set as Prometheus will see it.
+      for (let i = 0; i < list.length; i++) list[i] = wellFormed(list[i]!);
+      key = keyOf(list);
+      found = this.children.get(key);
+      if (found !== undefined) return found;
+    }
     const given = Object.keys(values);
     if (given.length !== names.length) {
       const extra = given.filter((k) => !(names as readonly string[]).includes(k));
@@ -72,48 +114,59 @@ export abstract class Metric<L extends string, C> {
         `metric ${this.spec.name}: unknown label ${JSON.stringify(extra[0])}; declared labels are [${names.join(', ')}]`,
       );
     }
-    if (this.children.size >= this.maxSeries) return this.overflowChild();
-    return this.addChild(
-      key,
-      names.map((n) => (values as Record<string, string>)[n]!),
-    );
-  }
-
-  private overflowChild(): C {
-    this.overflowed++;
-    this.onOverflow?.(this.spec.name);
-    const key = this.spec.labels.map(() => OVERFLOW_LABEL_VALUE).join('\u0000');
-    const found = this.children.get(key);
-    // The overflow series may exceed the limit by exactly one.
-    return (
-      found ??
-      this.addChild(
-        key,
-        this.spec.labels.map(() => OVERFLOW_LABEL_VALUE),
-      )
-    );
-  }
-
-  private addChild(key: string, values: readonly string[]): C {
-    const parts = this.spec.labels.map((n, i) => `${n}="${escapeLabelValue(values[i]!)}"`);
-    const child = this.createChild(parts.join(','), values);
+    if (this.children.size >= this.maxSeries) {
+      this.noteOverflow();
+      this.onOverflow?.(this.spec.name);
+      return this.overflowSeries();
+    }
+    const child = this.createChild(labelText(names, list), list);
     this.children.set(key, child);
     return child;
   }
 
-  /** Forget one label set (its series disappears from the exposition). */
-  remove(values: Labels<L>): void {
-    const key = this.spec.labels.map((n) => (values as Record<string, string>)[n]).join('\u0000');
-    this.children.delete(key);
+  /**
+   * The overflow series: every label empty (the series Prometheus sees without those labels) except those
+   * given in `keep` (say, a status kept apart within the overflow). Created on first use. Getting it is not
+   * counted as a fold: a source that keeps it bound counts its records with noteOverflow().
+   */
+  overflowSeries(keep: Partial<Labels<L>> = {}): C {
+    const values = this.spec.labels.map((n) =>
+      Object.hasOwn(keep, n) ? String((keep as Record<string, string>)[n]) : OVERFLOW_LABEL_VALUE,
+    );
+    const key = keyOf(values);
+    let child = this.overflowSlots.get(key);
+    if (child === undefined) {
+      child = this.createChild(labelText(this.spec.labels, values), values);
+      this.overflowSlots.set(key, child);
+    }
+    return child;
   }
 
-  /** Forget every label set. */
+  /** Counts records folded into the overflow series (series_overflow_total). */
+  noteOverflow(n = 1): void {
+    this.overflowed += n;
+  }
+
+  /** Every series: the label sets kept apart, then the overflow series if any. */
+  protected *allSeries(): IterableIterator<C> {
+    yield* this.children.values();
+    yield* this.overflowSlots.values();
+  }
+
+  /** Forget one label set (its series disappears from the exposition). */
+  remove(values: Labels<L>): void {
+    const list = this.spec.labels.map((n) => wellFormed(String((values as Record<string, string>)[n])));
+    this.children.delete(keyOf(list));
+  }
+
+  /** Forget every label set, and the overflow series. */
   clear(): void {
     this.children.clear();
+    this.overflowSlots.clear();
   }
 
   get seriesCount(): number {
-    return this.children.size;
+    return this.children.size + this.overflowSlots.size;
   }
 
   /** `# HELP` and `# TYPE` lines for a prefix, cached. */
@@ -131,6 +184,10 @@ export abstract class Metric<L extends string, C> {
 
   /** The family in the text format, or '' when it has no series. */
   abstract render(prefix: string): string;
+}
+
+function labelText(names: readonly string[], values: readonly string[]): string {
+  return names.map((n, i) => `${n}="${escapeLabelValue(values[i]!)}"`).join(',');
 }
 
 /** Renders `{a="x"}`, or '' for no labels. */

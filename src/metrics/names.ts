@@ -71,3 +71,27 @@ export function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   return String(v);
 }
+
+/**
+ * The error for a bad recorded value: a TypeError for a non-number (no coercion: `"5"`, `null` or `true` are
+ * refused, not read as numbers), a RangeError for NaN, an infinity or a negative. `what` says what was
+ * expected, e.g. "observation must be a finite number >= 0".
+ */
+export function badValue(subject: string, what: string, v: unknown): TypeError | RangeError {
+  if (typeof v !== 'number') {
+    const shown = typeof v === 'string' ? JSON.stringify(v) : Array.isArray(v) ? '[array]' : String(v);
+    return new TypeError(`${subject}: ${what}, got ${typeof v} ${shown}`);
+  }
+  return new RangeError(`${subject}: ${what}, got ${v}`);
+}
+
+/** Throws unless v is a number, finite and >= 0. */
+export function checkNonNegative(subject: string, what: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !(v >= 0 && v < Infinity)) throw badValue(subject, what, v);
+}
+
+/** a + b, held at Number.MAX_VALUE: a running sum of finite values stays finite and usable. */
+export function addSaturating(a: number, b: number): number {
+  const s = a + b;
+  return s > Number.MAX_VALUE ? Number.MAX_VALUE : s < -Number.MAX_VALUE ? -Number.MAX_VALUE : s;
+}

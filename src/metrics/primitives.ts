@@ -3,15 +3,17 @@
  * whoever records into it: there is no implicit global registry.
  *
  * Recording through a bound child (`metric.labels({...})`, or the metric itself when it has no labels) is one
- * numeric update plus a range check; bad values throw a RangeError naming the metric and the value.
+ * numeric update plus a type and range check: a non-number throws a TypeError and NaN, an infinity or a
+ * negative a RangeError, naming the metric and the value. Sums saturate at Number.MAX_VALUE instead of
+ * turning into Infinity, so no finite input makes a series unusable.
  */
 import type { MetricSpec } from './catalog.ts';
 import { Metric, braces, type MetricOptions } from './metric.ts';
-import { MetricError, formatValue, validateBuckets } from './names.ts';
+import { MetricError, addSaturating, badValue as valueError, formatValue, validateBuckets } from './names.ts';
 import { QuantileTracker, type WindowOptions } from './sketch.ts';
 
-function badValue(metric: string, what: string, v: unknown): RangeError {
-  return new RangeError(`metric ${metric}: ${what}, got ${String(v)}`);
+function badValue(metric: string, what: string, v: unknown): TypeError | RangeError {
+  return valueError(`metric ${metric}`, what, v);
 }
 
 export class CounterChild {
@@ -21,9 +23,10 @@ export class CounterChild {
     readonly labelText: string,
   ) {}
   inc(n = 1): void {
-    // One comparison rejects NaN, negatives and Infinity alike.
-    if (!(n >= 0 && n < Infinity)) throw badValue(this.name, 'counter increment must be finite and >= 0', n);
-    this.value += n;
+    // One comparison rejects NaN, negatives and Infinity alike; typeof refuses what would coerce.
+    if (typeof n !== 'number' || !(n >= 0 && n < Infinity))
+      throw badValue(this.name, 'counter increment must be a finite number >= 0', n);
+    this.value = addSaturating(this.value, n);
   }
 }
 
@@ -62,10 +65,10 @@ export class Counter<L extends string = never> extends Metric<L, CounterChild> {
   }
 
   render(prefix: string): string {
-    if (this.children.size === 0) return '';
+    if (this.seriesCount === 0) return '';
     const name = prefix + this.spec.name;
     let out = this.familyHeader(prefix);
-    for (const c of this.children.values()) out += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
+    for (const c of this.allSeries()) out += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
     return out;
   }
 }
@@ -78,7 +81,8 @@ export class GaugeChild {
     readonly labelText: string,
   ) {}
   set(v: number): void {
-    if (!Number.isFinite(v)) throw badValue(this.name, 'gauge value must be finite', v);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw badValue(this.name, 'gauge value must be a finite number', v);
     this.value = v;
   }
   /** Sets the value, or marks it unknown for null. */
@@ -87,10 +91,12 @@ export class GaugeChild {
     else this.set(v);
   }
   inc(n = 1): void {
-    if (!Number.isFinite(n)) throw badValue(this.name, 'gauge increment must be finite', n);
-    this.value = (Number.isNaN(this.value) ? 0 : this.value) + n;
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw badValue(this.name, 'gauge increment must be a finite number', n);
+    this.value = addSaturating(Number.isNaN(this.value) ? 0 : this.value, n);
   }
   dec(n = 1): void {
+    if (typeof n !== 'number') throw badValue(this.name, 'gauge decrement must be a finite number', n);
     this.inc(-n);
   }
   /** Marks the value unknown. */
@@ -156,7 +162,7 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
   render(prefix: string): string {
     const name = prefix + this.spec.name;
     let body = '';
-    for (const c of this.children.values()) {
+    for (const c of this.allSeries()) {
       if (!Number.isNaN(c.value)) body += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
     }
     return body === '' ? '' : this.familyHeader(prefix) + body;
@@ -186,12 +192,13 @@ export class HistogramChild {
   }
 
   observe(v: number): void {
-    if (!(v >= 0 && v < Infinity)) throw badValue(this.name, 'observation must be finite and >= 0', v);
+    if (typeof v !== 'number' || !(v >= 0 && v < Infinity))
+      throw badValue(this.name, 'observation must be a finite number >= 0', v);
     const b = this.bounds;
     let i = 0;
     while (i < b.length && v > b[i]!) i++;
     this.counts[i]!++;
-    this.sum += v;
+    this.sum = addSaturating(this.sum, v);
     this.count++;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
@@ -258,13 +265,13 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramChil
 
   /** Every child with its label values, for snapshots. */
   *entries(): IterableIterator<HistogramChild> {
-    yield* this.children.values();
+    yield* this.allSeries();
   }
 
   render(prefix: string): string {
-    if (this.children.size === 0) return '';
+    if (this.seriesCount === 0) return '';
     let out = this.familyHeader(prefix);
-    for (const c of this.children.values()) {
+    for (const c of this.allSeries()) {
       if (c.linesPrefix !== prefix) {
         c.lines = this.childLines(prefix, c.labelText);
         c.linesPrefix = prefix;

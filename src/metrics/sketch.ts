@@ -5,15 +5,15 @@
  * midpoint of a bucket is within half a bucket width of every value in it, a relative error of at most
  * 1 / 2^(SUB_BITS + 1) (0.78 % for 6 bits). Buckets are dense counters over the range seen so far (growing
  * rarely, never per value once the range is covered), clamped to [MIN_VALUE, MAX_VALUE], so memory per store
- * is bounded.
+ * is bounded (at most 72 octaves of 64 buckets). Stores count in doubles: exact up to 2^53 values.
  */
 
 const SUB_BITS = 6;
 export const RELATIVE_ACCURACY = 1 / 2 ** (SUB_BITS + 1);
-/** Values at or below this count as zero (1 ns when the unit is milliseconds). */
-export const MIN_VALUE = 1e-6;
-/** Values above this are clamped (about 11.5 days in milliseconds). */
-export const MAX_VALUE = 1e9;
+/** Values at or below this (2^-31, about 4.7e-10) count as zero. */
+export const MIN_VALUE = 2 ** -31;
+/** Values above this (2^41, about 2.2e12: 70 years in milliseconds) are clamped. */
+export const MAX_VALUE = 2 ** 41;
 /** Grow a store by at least this many buckets at a time, so growth is rare. */
 const GROW_STEP = 64;
 
@@ -50,7 +50,7 @@ function representative(index: number): number {
 
 /** Dense counts over a contiguous range of bucket indexes. */
 export class SketchStore {
-  counts: Uint32Array = new Uint32Array(0);
+  counts: Float64Array = new Float64Array(0);
   offset = 0;
   total = 0;
 
@@ -65,18 +65,18 @@ export class SketchStore {
     this.total++;
   }
 
+  /**
+   * Makes room for `index` (and GROW_STEP buckets beyond it, so growth is rare), within
+   * [ZERO_INDEX, MAX_INDEX] and never smaller than the range already held.
+   */
   private grow(index: number): void {
     const old = this.counts;
-    if (old.length === 0) {
-      const lo = Math.max(ZERO_INDEX, index - GROW_STEP / 2);
-      this.counts = new Uint32Array(GROW_STEP);
-      this.offset = lo;
-      return;
-    }
-    const lo = Math.max(ZERO_INDEX, Math.min(this.offset, index - GROW_STEP));
-    const hi = Math.min(MAX_INDEX, Math.max(this.offset + old.length - 1, index + GROW_STEP));
-    const next = new Uint32Array(hi - lo + 1);
-    next.set(old, this.offset - lo);
+    const oldLo = old.length === 0 ? index : this.offset;
+    const oldHi = old.length === 0 ? index : this.offset + old.length - 1;
+    const lo = Math.max(ZERO_INDEX, Math.min(oldLo, index - GROW_STEP));
+    const hi = Math.min(MAX_INDEX, Math.max(oldHi, index + GROW_STEP));
+    const next = new Float64Array(hi - lo + 1);
+    if (old.length > 0) next.set(old, this.offset - lo);
     this.counts = next;
     this.offset = lo;
   }
@@ -320,7 +320,7 @@ export function storeFromState(state: SketchState): SketchStore {
     );
   }
   const store = new SketchStore();
-  store.counts = new Uint32Array(counts.length);
+  store.counts = new Float64Array(counts.length);
   store.offset = counts.length > 0 ? offset : ZERO_INDEX;
   for (let i = 0; i < counts.length; i++) {
     const c = counts[i];

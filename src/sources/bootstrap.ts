@@ -8,12 +8,15 @@
  */
 import { CATALOG } from '../metrics/catalog.ts';
 import { Counter, Gauge, type AnyMetric } from '../metrics/primitives.ts';
+import { guarded } from '../metrics/guard.ts';
+import { DEFAULT_MAX_SERIES, validateMaxSeries } from '../metrics/metric.ts';
+import { addSaturating, checkNonNegative } from '../metrics/names.ts';
 import type { BootstrapSnapshot, Source } from '../collector/types.ts';
 
 const PHASE_NAME_RE = /^[a-z][a-z0-9_]*$/;
 
 export interface BootstrapMonitorOptions {
-  /** Phase label sets before the overflow series (default 1000). */
+  /** Phases kept apart before later ones fold into the overflow series (default 1000). */
   maxSeries?: number;
   /** Millisecond time source (default `performance.now`). */
   now?: () => number;
@@ -34,13 +37,17 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
   private startupMs: number | null = null;
   /** Phase name -> total ms, in the order phases first ran. */
   private readonly phases = new Map<string, number>();
+  private readonly maxPhases: number;
+  /** Total ms of the phases past the limit. */
+  private overflowMs = 0;
   private loadCount = 0;
   private loadMs = 0;
   private overheadCount = 0;
   private overheadMs = 0;
 
   constructor(options: BootstrapMonitorOptions = {}) {
-    const { maxSeries } = options;
+    const maxSeries = validateMaxSeries('BootstrapMonitor', options.maxSeries ?? DEFAULT_MAX_SERIES);
+    this.maxPhases = maxSeries;
     this.now = options.now ?? (() => performance.now());
     this.startedAt = options.startedAt ?? this.now();
     if (!Number.isFinite(this.startedAt))
@@ -72,17 +79,19 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
   phase<R>(name: string, fn: () => R): R {
     validatePhase(name);
     const start = this.now();
+    // Recording is guarded: the phase's own result or error is what the caller gets.
+    const record = (): void => guarded(this.sourceName, () => this.recordPhase(name, this.now() - start));
     let result: R;
     try {
       result = fn();
     } catch (err) {
-      this.recordPhase(name, this.now() - start);
+      record();
       throw err;
     }
     if (result instanceof Promise) {
-      return result.finally(() => this.recordPhase(name, this.now() - start)) as R;
+      return result.finally(record) as R;
     }
-    this.recordPhase(name, this.now() - start);
+    record();
     return result;
   }
 
@@ -90,7 +99,13 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
   recordPhase(name: string, ms: number): void {
     validatePhase(name);
     checkMs(`phase ${name}`, ms);
-    const total = (this.phases.get(name) ?? 0) + ms;
+    if (!this.phases.has(name) && this.phases.size >= this.maxPhases) {
+      this.overflowMs = addSaturating(this.overflowMs, ms);
+      this.phaseDuration.overflowSeries().set(this.overflowMs);
+      this.phaseDuration.noteOverflow();
+      return;
+    }
+    const total = addSaturating(this.phases.get(name) ?? 0, ms);
     this.phases.set(name, total);
     this.phaseDuration.labels({ phase: name }).set(total);
   }
@@ -121,7 +136,7 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
         const first = firstAccessMs;
         const start = this.now();
         return pending!.then((value) => {
-          this.addOverhead(name, Math.max(0, first - (this.now() - start)));
+          guarded(this.sourceName, () => this.addOverhead(name, Math.max(0, first - (this.now() - start))));
           return value;
         });
       }
@@ -132,7 +147,7 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
         (value) => {
           const ms = this.now() - start;
           firstAccessMs = ms;
-          this.addLoad(name, ms);
+          guarded(this.sourceName, () => this.addLoad(name, ms));
           return value;
         },
         (err: unknown) => {
@@ -156,7 +171,7 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
   private addLoad(name: string, ms: number): void {
     checkMs(`lazy load ${name}`, ms);
     this.loadCount++;
-    this.loadMs += ms;
+    this.loadMs = addSaturating(this.loadMs, ms);
     this.lazyLoads.inc();
     this.lazyLoadTime.inc(ms);
   }
@@ -164,7 +179,7 @@ export class BootstrapMonitor implements Source<BootstrapSnapshot> {
   private addOverhead(name: string, ms: number): void {
     checkMs(`first access of ${name}`, ms);
     this.overheadCount++;
-    this.overheadMs += ms;
+    this.overheadMs = addSaturating(this.overheadMs, ms);
     this.firstAccessOverhead.set(this.overheadMs / this.overheadCount);
   }
 
@@ -212,6 +227,5 @@ function validateLazyName(name: string): void {
 }
 
 function checkMs(what: string, ms: number): void {
-  if (!(ms >= 0 && ms < Infinity))
-    throw new RangeError(`${what}: time must be finite and >= 0 ms, got ${ms}`);
+  checkNonNegative(what, 'time must be a finite number >= 0 ms', ms);
 }

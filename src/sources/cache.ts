@@ -16,8 +16,11 @@ import { CACHE_NAMESPACES, CATALOG, type CacheNamespace } from '../metrics/catal
 import { Counter, Gauge, type AnyMetric, type CounterChild, type GaugeChild } from '../metrics/primitives.ts';
 import type { WindowClock } from '../metrics/sketch.ts';
 import type { CacheSourceData, Rate, Source } from '../collector/types.ts';
+import { guarded } from '../metrics/guard.ts';
 import {
   DEFAULT_CACHE_SETTINGS,
+  MAX_CACHE_SIZE,
+  MAX_TTL_SECONDS,
   loadCacheSettings,
   type CacheSettings,
   type LoadCacheSettingsOptions,
@@ -105,11 +108,12 @@ export class ToolSelectionCache<V = string[]> implements Source<CacheSourceData>
   constructor(options: ToolSelectionCacheOptions = {}) {
     const base = options.settings ?? DEFAULT_CACHE_SETTINGS;
     const size = options.size ?? base.size;
-    if (!Number.isInteger(size) || size < 1) {
-      throw new CacheError(`cache size must be a positive integer, got ${String(size)}`);
+    // The same bounds as VICTOR_CACHE_SIZE and the settings file: lru-cache preallocates `size` slots.
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_CACHE_SIZE) {
+      throw new CacheError(`cache size must be an integer from 1 to ${MAX_CACHE_SIZE}, got ${String(size)}`);
     }
     this.maxValueBytes = options.maxValueBytes ?? Infinity;
-    if (!(this.maxValueBytes > 0)) {
+    if (typeof this.maxValueBytes !== 'number' || !(this.maxValueBytes > 0)) {
       throw new CacheError(`maxValueBytes must be > 0, got ${String(options.maxValueBytes)}`);
     }
     const ttlSeconds = { ...base.ttlSeconds, ...options.ttlSeconds };
@@ -120,9 +124,9 @@ export class ToolSelectionCache<V = string[]> implements Source<CacheSourceData>
     const perf = clock ? { now: () => clock.ms + 1 } : undefined;
     for (const name of CACHE_NAMESPACES) {
       const ttl = ttlSeconds[name];
-      if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) {
+      if (typeof ttl !== 'number' || !(ttl > 0) || !(ttl <= MAX_TTL_SECONDS)) {
         throw new CacheError(
-          `TTL of cache namespace ${name} must be a positive number of seconds, got ${ttl}`,
+          `TTL of cache namespace ${name} must be a number of seconds > 0 and <= ${MAX_TTL_SECONDS}, got ${String(ttl)}`,
         );
       }
       this.spaces.set(name, this.createSpace(name, size, Math.max(1, Math.round(ttl * 1000)), perf));
@@ -216,8 +220,13 @@ export class ToolSelectionCache<V = string[]> implements Source<CacheSourceData>
     if (value === undefined)
       throw new CacheError(`cannot cache undefined (namespace ${namespace}, key ${key})`);
     const computeMs = options.computeMs ?? NaN;
-    if (options.computeMs !== undefined && !(computeMs >= 0 && computeMs < Infinity)) {
-      throw new CacheError(`computeMs must be a finite number >= 0, got ${String(options.computeMs)}`);
+    if (
+      options.computeMs !== undefined &&
+      (typeof computeMs !== 'number' || !(computeMs >= 0 && computeMs < Infinity))
+    ) {
+      throw new CacheError(
+        `computeMs must be a finite number >= 0, got ${typeof options.computeMs} ${String(options.computeMs)}`,
+      );
     }
     const valueBytes = estimateValueBytes(value);
     if (valueBytes > this.maxValueBytes) {
@@ -236,7 +245,10 @@ export class ToolSelectionCache<V = string[]> implements Source<CacheSourceData>
     if (cached !== undefined) return cached;
     const start = performance.now();
     const value = await compute();
-    this.set(namespace, key, value, { computeMs: performance.now() - start });
+    // Caching is a side effect: the caller gets its value whatever storing it does.
+    guarded(this.sourceName, () => {
+      if (value !== undefined) this.set(namespace, key, value, { computeMs: performance.now() - start });
+    });
     return value;
   }
 

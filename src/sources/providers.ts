@@ -5,7 +5,15 @@
  * recording is one Map look-up (none through a function returned by `wrap()`). Health is pulled into
  * `provider_health{provider}` at collection time, because an open circuit turns half-open by the clock alone.
  */
-import { CATALOG, PROVIDER_ERROR_TYPES, type ProviderErrorType } from '../metrics/catalog.ts';
+import {
+  CATALOG,
+  OVERFLOW_LABEL_VALUE,
+  PROVIDER_ERROR_TYPES,
+  type ProviderErrorType,
+} from '../metrics/catalog.ts';
+import { reportInternalError } from '../metrics/guard.ts';
+import { DEFAULT_MAX_SERIES, validateMaxSeries } from '../metrics/metric.ts';
+import { addSaturating, badValue } from '../metrics/names.ts';
 import {
   Counter,
   Gauge,
@@ -113,7 +121,10 @@ export interface StreamOptions<C = unknown> extends RequestOptions, ResponseRead
 export type ChunkOf<S> = S extends AsyncIterable<infer C> ? C : unknown;
 
 export interface ProviderPoolMonitorOptions extends HealthTrackerOptions {
-  /** Label sets per metric before the overflow series (default 1000). */
+  /**
+   * Providers kept apart, in the pool and the series (default 1000); later names share one overflow entry,
+   * named '' (the empty name, which no caller can give).
+   */
   maxSeries?: number;
   /** Recent window for the latency percentiles (default 5 minutes). */
   windowMs?: number;
@@ -128,6 +139,8 @@ class ProviderEntry {
     readonly latency: HistogramChild,
     readonly health: GaugeChild,
     readonly tracker: HealthTracker,
+    /** The shared entry of the providers past the limit: its records are counted as folded. */
+    readonly overflow: boolean,
   ) {}
 }
 
@@ -139,6 +152,8 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
   readonly health: Gauge<'provider'>;
 
   private readonly providers = new Map<string, ProviderEntry>();
+  private readonly maxProviders: number;
+  private overflowEntry: ProviderEntry | undefined;
   private readonly healthOptions: HealthTrackerOptions;
   /** Every request to every provider, for pool-wide percentiles. */
   private readonly all: QuantileTracker;
@@ -151,7 +166,8 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
   private readonly endRequest: RequestEnd;
 
   constructor(options: ProviderPoolMonitorOptions = {}) {
-    const { maxSeries } = options;
+    const maxSeries = validateMaxSeries('ProviderPoolMonitor', options.maxSeries ?? DEFAULT_MAX_SERIES);
+    this.maxProviders = maxSeries;
     const window = { windowMs: options.windowMs, clock: options.clock };
     this.healthOptions = {
       failureThreshold: options.failureThreshold,
@@ -162,7 +178,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     this.requests = new Counter(CATALOG.providerRequests, { maxSeries });
     // One series per error class per provider.
     this.errors = new Counter(CATALOG.providerErrors, {
-      maxSeries: (maxSeries ?? 1000) * PROVIDER_ERROR_TYPES.length,
+      maxSeries: maxSeries * PROVIDER_ERROR_TYPES.length,
     });
     this.latency = new Histogram(CATALOG.providerLatency, { maxSeries, ...window });
     this.health = new Gauge(CATALOG.providerHealth, { maxSeries });
@@ -207,9 +223,11 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
   record(provider: string, latencyMs: number, outcome: ProviderOutcome): void {
     // Checked before anything is counted or a provider added, so a bad call leaves no trace. Timed calls need
     // no check: their latency is a performance.now() delta and their outcome comes from safeClassify.
-    if (!(latencyMs >= 0 && latencyMs < Infinity)) {
-      throw new RangeError(
-        `provider ${JSON.stringify(provider)}: latency must be finite and >= 0 ms, got ${latencyMs}`,
+    if (typeof latencyMs !== 'number' || !(latencyMs >= 0 && latencyMs < Infinity)) {
+      throw badValue(
+        `metric ${CATALOG.providerLatency.name}, provider ${JSON.stringify(provider)}`,
+        'latency must be a finite number >= 0 ms',
+        latencyMs,
       );
     }
     if (outcome !== 'success' && !isProviderErrorType(outcome)) {
@@ -302,13 +320,23 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     classify: (err: unknown) => ProviderErrorType,
   ): Promise<Awaited<T>> {
     const start = performance.now();
+    let value: T;
     try {
-      const value = await fn();
-      this.observe(entry, performance.now() - start, 'success');
-      return value;
+      value = await fn();
     } catch (err) {
-      this.observe(entry, performance.now() - start, safeClassify(classify, err));
+      this.safeObserve(entry, start, () => safeClassify(classify, err));
       throw err;
+    }
+    this.safeObserve(entry, start, () => 'success');
+    return value;
+  }
+
+  /** Recording never throws into the caller's call nor changes what it resolves or rejects with. */
+  private safeObserve(entry: ProviderEntry, start: number, outcome: () => ProviderOutcome): void {
+    try {
+      this.observe(entry, performance.now() - start, outcome());
+    } catch (err) {
+      reportInternalError(this.sourceName, err);
     }
   }
 
@@ -316,7 +344,12 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     entry.requests.inc();
     entry.latency.observe(ms);
     this.total++;
-    this.totalMs += ms;
+    this.totalMs = addSaturating(this.totalMs, ms);
+    if (entry.overflow) {
+      this.requests.noteOverflow();
+      this.latency.noteOverflow();
+      if (errors !== undefined) this.errors.noteOverflow();
+    }
     this.all.add(ms);
     if (outcome === 'success') {
       entry.tracker.recordSuccess();
@@ -337,6 +370,20 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
         `provider name must be a non-empty string, got ${JSON.stringify(provider) ?? 'nothing'}`,
       );
     }
+    // Past the limit, new names share one overflow entry (names not kept), so memory stays bounded whatever
+    // the callers pass; pool membership up to the limit is what the caller declared.
+    if (this.providers.size >= this.maxProviders) {
+      return (this.overflowEntry ??= new ProviderEntry(
+        this.requests.overflowSeries(),
+        this.errors.overflowSeries({ type: 'timeout' }),
+        this.errors.overflowSeries({ type: 'rate_limit' }),
+        this.errors.overflowSeries({ type: 'other' }),
+        this.latency.overflowSeries(),
+        this.health.overflowSeries(),
+        new HealthTracker(this.healthOptions),
+        true,
+      ));
+    }
     const entry = new ProviderEntry(
       provider,
       this.requests.labels({ provider }),
@@ -344,16 +391,19 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
       this.latency.labels({ provider }),
       this.health.labels({ provider }),
       new HealthTracker(this.healthOptions),
+      false,
     );
-    // Pool membership is what the caller declared; only the metrics fold into overflow series past maxSeries.
     this.providers.set(provider, entry);
     return entry;
   }
 
   collect(): ProviderPoolSnapshot {
-    const providerHealth: Record<string, number> = {};
+    // No prototype: a provider named __proto__ is an ordinary key.
+    const providerHealth = Object.create(null) as Record<string, number>;
     let unhealthy = 0;
-    for (const [name, e] of this.providers) {
+    const entries: Array<[string, ProviderEntry]> = [...this.providers];
+    if (this.overflowEntry) entries.push([OVERFLOW_LABEL_VALUE, this.overflowEntry]);
+    for (const [name, e] of entries) {
       const h = e.tracker.health;
       e.health.set(h);
       providerHealth[name] = h;
@@ -364,7 +414,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     const rate = (k: number): number | null => (n === 0 ? null : k / n);
     const [timeouts, rateLimits, overloaded, auth, badRequests, network, aborted, others] = this.failures;
     return {
-      pool: { total: this.providers.size, active: this.providers.size - unhealthy, unhealthy },
+      pool: { total: entries.length, active: entries.length - unhealthy, unhealthy },
       requests: { total: n, successful: n - failed, failed },
       latency_ms: {
         avg: n === 0 ? null : this.totalMs / n,

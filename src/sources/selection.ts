@@ -16,6 +16,7 @@ import {
   type HistogramOptions,
 } from '../metrics/primitives.ts';
 import type { Percentiles, SelectionSourceData, Source } from '../collector/types.ts';
+import { guarded } from '../metrics/guard.ts';
 import { CacheError, type ToolSelectionCache } from './cache.ts';
 
 /** Picks the tools that fit a query. */
@@ -95,7 +96,11 @@ export class ToolSelectionMonitor<C = unknown> implements Source<SelectionSource
   /** Records a selection timed by the caller: latency in ms, and whether the cache answered it. */
   record(ms: number, hit: boolean, namespace: CacheNamespace = 'query'): void {
     const outcome = this.outcome(namespace);
-    this.series.observe(ms); // throws RangeError on NaN/negative/Infinity before anything is counted
+    if (typeof hit !== 'boolean') {
+      throw new TypeError(`metric ${CATALOG.toolSelections.name}: hit must be a boolean, got ${typeof hit}`);
+    }
+    // Throws (TypeError for a non-number, RangeError for NaN/negative/Infinity) before anything is counted.
+    this.series.observe(ms);
     (hit ? outcome.hit : outcome.miss).inc();
   }
 
@@ -106,9 +111,13 @@ export class ToolSelectionMonitor<C = unknown> implements Source<SelectionSource
     const cache = this.cache;
     const start = performance.now();
     let hit = false;
+    // The cache and the recording are side effects: the caller gets what the selector returns or throws.
     try {
       if (cache) {
-        const cached = cache.get(namespace, key);
+        let cached: string[] | undefined;
+        guarded(this.sourceName, () => {
+          cached = cache.get(namespace, key);
+        });
         if (cached !== undefined) {
           hit = true;
           return cached;
@@ -117,12 +126,18 @@ export class ToolSelectionMonitor<C = unknown> implements Source<SelectionSource
       const computeStart = performance.now();
       const tools = await selector(query, options.context);
       // Stored only once the selector succeeded: a failure is never cached.
-      cache?.set(namespace, key, tools, { computeMs: performance.now() - computeStart });
+      if (cache && tools !== undefined) {
+        guarded(this.sourceName, () =>
+          cache.set(namespace, key, tools, { computeMs: performance.now() - computeStart }),
+        );
+      }
       return tools;
     } finally {
       // Failed selections are timed too: a selector that times out is exactly the latency to see.
-      this.series.observe(performance.now() - start);
-      (hit ? outcome.hit : outcome.miss).inc();
+      guarded(this.sourceName, () => {
+        this.series.observe(performance.now() - start);
+        (hit ? outcome.hit : outcome.miss).inc();
+      });
     }
   }
 

@@ -15,13 +15,18 @@ import {
   type CounterChild,
   type HistogramChild,
 } from '../metrics/primitives.ts';
-import { DEFAULT_MAX_SERIES } from '../metrics/metric.ts';
+import { DEFAULT_MAX_SERIES, validateMaxSeries } from '../metrics/metric.ts';
+import { reportInternalError } from '../metrics/guard.ts';
+import { addSaturating, badValue } from '../metrics/names.ts';
 import { QuantileTracker, type WindowClock } from '../metrics/sketch.ts';
 import type { Percentiles, Source, ToolExecutionSnapshot, ToolStats } from '../collector/types.ts';
 import { WindowedCounter } from './window.ts';
 
 export interface ToolExecutionMonitorOptions {
-  /** Label sets per metric before the overflow series, and tools kept apart in the stats (default 1000). */
+  /**
+   * Tools kept apart, in the stats and the series (default 1000); later tool names share the overflow entry,
+   * named '' (the empty name, which no caller can give).
+   */
   maxSeries?: number;
   /** Recent window for the error rate and the percentiles (default 5 minutes). */
   windowMs?: number;
@@ -43,6 +48,8 @@ class ToolEntry {
     readonly duration: HistogramChild,
     readonly success: CounterChild,
     readonly failure: CounterChild,
+    /** The shared entry of the tools past the limit: its records are counted as folded. */
+    readonly overflow: boolean,
   ) {}
 
   stats(): ToolStats {
@@ -77,12 +84,12 @@ export class ToolExecutionMonitor implements Source<ToolExecutionSnapshot> {
   private totalMs = 0;
 
   constructor(options: ToolExecutionMonitorOptions = {}) {
-    const maxSeries = options.maxSeries ?? DEFAULT_MAX_SERIES;
+    const maxSeries = validateMaxSeries('ToolExecutionMonitor', options.maxSeries ?? DEFAULT_MAX_SERIES);
     const window = { windowMs: options.windowMs, clock: options.clock };
     this.maxTools = maxSeries;
     this.duration = new Histogram(CATALOG.toolExecutionDuration, { maxSeries, ...window });
     // Two statuses per tool (plus the overflow tool's two), so the same number of tools fits before folding.
-    this.executions = new Counter(CATALOG.toolExecutions, { maxSeries: 2 * (maxSeries + 1) });
+    this.executions = new Counter(CATALOG.toolExecutions, { maxSeries: 2 * maxSeries });
     this.errorRate = new Gauge(CATALOG.toolErrorRate);
     this.all = new QuantileTracker(window);
     this.recentTotal = new WindowedCounter(window);
@@ -111,47 +118,63 @@ export class ToolExecutionMonitor implements Source<ToolExecutionSnapshot> {
   record(toolName: string, durationMs: number, ok: boolean): void {
     // Checked before anything is counted or a tool entry made, so a bad value leaves no trace. Timed runs
     // need no check: performance.now() deltas are finite and >= 0.
-    if (!(durationMs >= 0 && durationMs < Infinity)) {
-      throw new RangeError(
-        `tool ${JSON.stringify(toolName)}: duration must be finite and >= 0 ms, got ${durationMs}`,
+    if (typeof durationMs !== 'number' || !(durationMs >= 0 && durationMs < Infinity)) {
+      throw badValue(
+        `metric ${CATALOG.toolExecutionDuration.name}, tool ${JSON.stringify(toolName)}`,
+        'duration must be a finite number >= 0 ms',
+        durationMs,
+      );
+    }
+    if (typeof ok !== 'boolean') {
+      throw new TypeError(
+        `metric ${CATALOG.toolExecutions.name}, tool ${JSON.stringify(toolName)}: ok must be a boolean, got ${typeof ok} ${String(ok)}`,
       );
     }
     this.observe(this.entry(toolName), durationMs, ok);
   }
 
+  /** Runs the tool; recording never throws into it nor changes what it returns or throws. */
   private timed<R>(entry: ToolEntry, fn: () => R): R {
     const start = performance.now();
     let result: R;
     try {
       result = fn();
     } catch (err) {
-      this.observe(entry, performance.now() - start, false);
+      this.safeObserve(entry, start, false);
       throw err;
     }
     if (isThenable(result)) {
       return result.then(
         (value) => {
-          this.observe(entry, performance.now() - start, true);
+          this.safeObserve(entry, start, true);
           return value;
         },
         (err: unknown) => {
-          this.observe(entry, performance.now() - start, false);
+          this.safeObserve(entry, start, false);
           throw err;
         },
       ) as R;
     }
-    this.observe(entry, performance.now() - start, true);
+    this.safeObserve(entry, start, true);
     return result;
+  }
+
+  private safeObserve(entry: ToolEntry, start: number, ok: boolean): void {
+    try {
+      this.observe(entry, performance.now() - start, ok);
+    } catch (err) {
+      reportInternalError(this.sourceName, err);
+    }
   }
 
   private observe(entry: ToolEntry, ms: number, ok: boolean): void {
     entry.duration.observe(ms);
     entry.total++;
-    entry.totalMs += ms;
+    entry.totalMs = addSaturating(entry.totalMs, ms);
     if (ms < entry.minMs) entry.minMs = ms;
     if (ms > entry.maxMs) entry.maxMs = ms;
     this.total++;
-    this.totalMs += ms;
+    this.totalMs = addSaturating(this.totalMs, ms);
     this.all.add(ms);
     this.recentTotal.inc();
     if (ok) {
@@ -161,6 +184,10 @@ export class ToolExecutionMonitor implements Source<ToolExecutionSnapshot> {
       entry.failed++;
       this.failed++;
       this.recentFailed.inc();
+    }
+    if (entry.overflow) {
+      this.duration.noteOverflow();
+      this.executions.noteOverflow();
     }
   }
 
@@ -174,19 +201,24 @@ export class ToolExecutionMonitor implements Source<ToolExecutionSnapshot> {
     }
     // Past the limit, new tools share one overflow entry, like the metrics' own overflow series; their names
     // are not kept, so memory stays bounded whatever the callers pass.
-    if (this.tools.size >= this.maxTools) return (this.overflowEntry ??= this.bind(OVERFLOW_LABEL_VALUE));
-    const entry = this.bind(toolName);
+    if (this.tools.size >= this.maxTools) {
+      return (this.overflowEntry ??= new ToolEntry(
+        OVERFLOW_LABEL_VALUE,
+        this.duration.overflowSeries(),
+        this.executions.overflowSeries({ status: 'success' }),
+        this.executions.overflowSeries({ status: 'failure' }),
+        true,
+      ));
+    }
+    const entry = new ToolEntry(
+      toolName,
+      this.duration.labels({ tool: toolName }),
+      this.executions.labels({ tool: toolName, status: 'success' }),
+      this.executions.labels({ tool: toolName, status: 'failure' }),
+      false,
+    );
     this.tools.set(toolName, entry);
     return entry;
-  }
-
-  private bind(tool: string): ToolEntry {
-    return new ToolEntry(
-      tool,
-      this.duration.labels({ tool }),
-      this.executions.labels({ tool, status: 'success' }),
-      this.executions.labels({ tool, status: 'failure' }),
-    );
   }
 
   /** Failed / total executions over the recent window; null with none in it. */
@@ -205,7 +237,8 @@ export class ToolExecutionMonitor implements Source<ToolExecutionSnapshot> {
     this.errorRate.setOrUnknown(errorRate);
     const entries = [...this.tools.values()];
     if (this.overflowEntry) entries.push(this.overflowEntry);
-    const toolMetrics: Record<string, ToolStats> = {};
+    // No prototype: a tool named __proto__ is an ordinary key.
+    const toolMetrics = Object.create(null) as Record<string, ToolStats>;
     for (const e of entries) toolMetrics[e.tool] = e.stats();
     const top = entries
       .filter((e) => e.total > 0)

@@ -4,6 +4,7 @@
  * counting is one array update and never calls Date.now(); the window covers between (n-1)/n of its length
  * and all of it.
  */
+import { addSaturating, checkNonNegative } from '../metrics/names.ts';
 import { DEFAULT_WINDOW_MS, coarseClock, type WindowClock, type WindowOptions } from '../metrics/sketch.ts';
 
 export class WindowedCounter {
@@ -26,10 +27,11 @@ export class WindowedCounter {
 
   /** Adds n (finite, >= 0) to the current slice. */
   inc(n = 1): void {
-    if (!(n >= 0 && n < Infinity)) throw new RangeError(`windowed counter increment must be >= 0, got ${n}`);
+    checkNonNegative('windowed counter', 'increment must be a finite number >= 0', n);
     const epoch = Math.floor(this.clock.ms / this.sliceMs);
     if (epoch !== this.epoch) this.rotate(epoch);
-    this.slices[epoch % this.slices.length]! += n;
+    const i = epoch % this.slices.length;
+    this.slices[i] = addSaturating(this.slices[i]!, n);
   }
 
   /** Total over the recent window. */
@@ -37,7 +39,7 @@ export class WindowedCounter {
     const epoch = Math.floor(this.clock.ms / this.sliceMs);
     if (epoch !== this.epoch) this.rotate(epoch);
     let total = 0;
-    for (let i = 0; i < this.slices.length; i++) total += this.slices[i]!;
+    for (let i = 0; i < this.slices.length; i++) total = addSaturating(total, this.slices[i]!);
     return total;
   }
 

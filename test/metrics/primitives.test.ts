@@ -81,9 +81,11 @@ describe('metric and label validation', () => {
 
   it('rejects missing, non-string and unknown label values', () => {
     const c = new Counter(counterSpec(['tool']));
-    expect(() => c.labels({} as { tool: string })).toThrow(/label tool must be a string, got nothing/);
+    expect(() => c.labels({} as { tool: string })).toThrow(
+      /label tool must be a non-empty string .*, got nothing/,
+    );
     expect(() => c.labels({ tool: 3 } as unknown as { tool: string })).toThrow(
-      /label tool must be a string, got 3/,
+      /label tool must be a non-empty string .*, got 3/,
     );
     expect(() => c.labels({ tool: 'a', extra: 'b' } as { tool: string })).toThrow(/unknown label "extra"/);
   });
@@ -129,7 +131,7 @@ describe('gauge', () => {
 
   it.each([NaN, Infinity])('rejects %s', (bad) => {
     const g = new Gauge(CATALOG.systemThreads);
-    expect(() => g.set(bad)).toThrow(/system_threads: gauge value must be finite/);
+    expect(() => g.set(bad)).toThrow(/system_threads: gauge value must be a finite number/);
   });
 });
 
@@ -172,7 +174,7 @@ describe('histogram', () => {
   it.each([NaN, -0.001, Infinity, -Infinity])('rejects the observation %s and keeps its counts', (bad) => {
     const child = new Histogram(spec).labels({ tool: 'a' });
     child.observe(1);
-    expect(() => child.observe(bad)).toThrow(/op_ms: observation must be finite and >= 0/);
+    expect(() => child.observe(bad)).toThrow(/op_ms: observation must be a finite number >= 0/);
     expect(child.count).toBe(1);
     expect(child.sum).toBe(1);
   });

@@ -280,16 +280,18 @@ describe('ToolSelectionCache: bad input', () => {
   });
 
   it('rejects bad options and values with the value in the message', () => {
-    expect(() => new ToolSelectionCache({ size: 0 })).toThrow('cache size must be a positive integer, got 0');
+    expect(() => new ToolSelectionCache({ size: 0 })).toThrow(
+      'cache size must be an integer from 1 to 1000000, got 0',
+    );
     expect(() => new ToolSelectionCache({ size: 1.5 })).toThrow('got 1.5');
     expect(() => new ToolSelectionCache({ ttlSeconds: { context: -1 } })).toThrow(
-      'TTL of cache namespace context must be a positive number of seconds, got -1',
+      'TTL of cache namespace context must be a number of seconds > 0 and <= 31536000, got -1',
     );
     expect(() => new ToolSelectionCache({ ttlSeconds: { rl: NaN } })).toThrow('got NaN');
     expect(() => new ToolSelectionCache({ maxValueBytes: 0 })).toThrow('maxValueBytes must be > 0, got 0');
     const { cache } = newCache();
     expect(() => cache.set('query', 'k', ['v'], { computeMs: -1 })).toThrow(
-      'computeMs must be a finite number >= 0, got -1',
+      'computeMs must be a finite number >= 0, got number -1',
     );
     expect(() => cache.set('query', 'k', undefined as unknown as string[])).toThrow('cannot cache undefined');
     expect(() => cache.set('query', 7 as unknown as string, ['v'])).toThrow(

@@ -209,7 +209,7 @@ describe('ProviderPoolMonitor', () => {
   it('rejects bad input with errors naming the bad value', async () => {
     const m = new ProviderPoolMonitor({ clock: new ManualClock() });
     expect(() => m.record('openai', NaN, 'success')).toThrow(
-      /provider "openai": latency must be finite and >= 0 ms, got NaN/,
+      /provider "openai": latency must be a finite number >= 0 ms, got NaN/,
     );
     expect(() => m.record('openai', -1, 'success')).toThrow(/got -1/);
     expect(() => m.record('openai', 5, 'throttled' as ProviderOutcome)).toThrow(

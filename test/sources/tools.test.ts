@@ -139,18 +139,18 @@ describe('ToolExecutionMonitor', () => {
     expect(top[0]).toEqual({ tool: 'tool_11', executions: 12, failed: 0, avg_time_ms: 11 });
   });
 
-  it('folds tools past maxSeries into __overflow__', () => {
+  it("folds tools past maxSeries into the overflow entry, named '' (no caller's name)", () => {
     const m = new ToolExecutionMonitor({ clock: new ManualClock(), maxSeries: 2 });
     m.record('a', 1, true);
     m.record('b', 2, true);
     m.record('c', 3, false);
     m.record('d', 4, true);
     const s = m.collect();
-    expect(Object.keys(s.tool_metrics)).toEqual(['a', 'b', '__overflow__']);
-    expect(s.tool_metrics.__overflow__).toMatchObject({ total_calls: 2, failed_calls: 1, total_time_ms: 7 });
+    expect(Object.keys(s.tool_metrics)).toEqual(['a', 'b', '']);
+    expect(s.tool_metrics['']).toMatchObject({ total_calls: 2, failed_calls: 1, total_time_ms: 7 });
     const text = render(m);
-    expect(text).toContain('victor_tool_executions_total{tool="__overflow__",status="failure"} 1\n');
-    expect(text).toContain('victor_tool_execution_duration_ms_count{tool="__overflow__"} 2\n');
+    expect(text).toContain('victor_tool_executions_total{tool="",status="failure"} 1\n');
+    expect(text).toContain('victor_tool_execution_duration_ms_count{tool=""} 2\n');
     expect(text).not.toContain('tool="c"');
   });
 
@@ -160,7 +160,7 @@ describe('ToolExecutionMonitor', () => {
     expect(() => m.wrap(undefined as unknown as string, () => 1)).toThrow(/non-empty string, got nothing/);
     expect(() => m.record(42 as unknown as string, 1, true)).toThrow(/got 42/);
     expect(() => m.record('grep', NaN, true)).toThrow(
-      /tool "grep": duration must be finite and >= 0 ms, got NaN/,
+      /tool "grep": duration must be a finite number >= 0 ms, got NaN/,
     );
     expect(() => m.record('grep', -5, true)).toThrow(/got -5/);
     expect(() => m.record('grep', Infinity, true)).toThrow(/got Infinity/);
