@@ -142,6 +142,21 @@ export abstract class Metric<L extends string, C> {
     return child;
   }
 
+  /**
+   * For sources that carry the overflow name along: a label set where a label is '' (OVERFLOW_LABEL_VALUE)
+   * is the overflow series for that label, the others kept; any other label set is `labels(values)`.
+   */
+  childFor(values: Labels<L>): C {
+    const keep: Partial<Record<L, string>> = {};
+    let overflow = false;
+    for (const name of this.spec.labels) {
+      const v = (values as Record<string, string>)[name];
+      if (v === OVERFLOW_LABEL_VALUE) overflow = true;
+      else keep[name] = v;
+    }
+    return overflow ? this.overflowSeries(keep as Partial<Labels<L>>) : this.labels(values);
+  }
+
   /** Counts records folded into the overflow series (series_overflow_total). */
   noteOverflow(n = 1): void {
     this.overflowed += n;

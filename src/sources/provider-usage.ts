@@ -87,10 +87,11 @@ export class LlmUsage {
   }
 
   private bind(provider: string, model: string): ModelEntry {
-    const t = (type: string): CounterChild => this.tokens.labels({ provider, model, type });
+    // provider or model '' is an overflow name: childFor picks the overflow series for it.
+    const t = (type: string): CounterChild => this.tokens.childFor({ provider, model, type });
     return new ModelEntry(
       model,
-      this.modelRequests.labels({ provider, model }),
+      this.modelRequests.childFor({ provider, model }),
       t('input'),
       t('output'),
       t('cached_input'),
@@ -124,7 +125,7 @@ export class LlmUsage {
   }
 
   observeFirstChunk(provider: string, ms: number): void {
-    this.firstChunk.labels({ provider }).observe(ms);
+    this.firstChunk.childFor({ provider }).observe(ms);
     this.allFirstChunk.add(ms);
     this.firstChunkCount++;
     this.firstChunkTotalMs += ms;
@@ -146,7 +147,8 @@ export class LlmUsage {
 
   /** Requests per model, summed over providers. */
   requestsByModel(): Record<string, number> {
-    const out: Record<string, number> = {};
+    // No prototype: a model named __proto__ is an ordinary key.
+    const out = Object.create(null) as Record<string, number>;
     for (const byModel of this.models.values()) {
       for (const [model, e] of byModel) out[model] = (out[model] ?? 0) + e.count;
     }

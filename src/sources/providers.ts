@@ -185,11 +185,16 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     this.all = new QuantileTracker(window);
     this.usage = new LlmUsage({ maxSeries, ...window });
     this.endRequest = (request, ms, outcome) => {
-      const entry = this.entry(request.provider);
-      this.observe(entry, ms, outcome);
-      if (request.firstChunkMs >= 0) this.usage.observeFirstChunk(request.provider, request.firstChunkMs);
-      if (request.model !== undefined) {
-        this.usage.recordRequest(request.provider, request.model, request.usage);
+      // Ending a request is recording: a failure here is counted, never thrown into the caller's call.
+      try {
+        const entry = this.entry(request.provider);
+        this.observe(entry, ms, outcome);
+        // Under the pool's name: '' once the provider folded into the overflow entry, so usage stays bounded.
+        const provider = entry.provider;
+        if (request.firstChunkMs >= 0) this.usage.observeFirstChunk(provider, request.firstChunkMs);
+        if (request.model !== undefined) this.usage.recordRequest(provider, request.model, request.usage);
+      } catch (err) {
+        reportInternalError(this.sourceName, err);
       }
     };
   }
@@ -320,7 +325,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     classify: (err: unknown) => ProviderErrorType,
   ): Promise<Awaited<T>> {
     const start = performance.now();
-    let value: T;
+    let value: Awaited<T>;
     try {
       value = await fn();
     } catch (err) {
@@ -348,7 +353,7 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     if (entry.overflow) {
       this.requests.noteOverflow();
       this.latency.noteOverflow();
-      if (errors !== undefined) this.errors.noteOverflow();
+      if (outcome !== 'success') this.errors.noteOverflow();
     }
     this.all.add(ms);
     if (outcome === 'success') {
@@ -374,10 +379,9 @@ export class ProviderPoolMonitor implements Source<ProviderPoolSnapshot> {
     // the callers pass; pool membership up to the limit is what the caller declared.
     if (this.providers.size >= this.maxProviders) {
       return (this.overflowEntry ??= new ProviderEntry(
+        OVERFLOW_LABEL_VALUE,
         this.requests.overflowSeries(),
-        this.errors.overflowSeries({ type: 'timeout' }),
-        this.errors.overflowSeries({ type: 'rate_limit' }),
-        this.errors.overflowSeries({ type: 'other' }),
+        PROVIDER_ERROR_TYPES.map((type) => this.errors.overflowSeries({ type })),
         this.latency.overflowSeries(),
         this.health.overflowSeries(),
         new HealthTracker(this.healthOptions),

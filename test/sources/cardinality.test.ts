@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
-import { CATALOG } from '../../src/metrics/catalog.ts';
+import { CATALOG, PROVIDER_ERROR_TYPES } from '../../src/metrics/catalog.ts';
 import { MAX_SERIES_LIMIT } from '../../src/metrics/metric.ts';
 import { Counter, Gauge, Histogram } from '../../src/metrics/primitives.ts';
 import { ManualClock } from '../../src/metrics/sketch.ts';
@@ -107,7 +107,7 @@ describe('every per-name structure is bounded', () => {
     expect(s.requests.total).toBe(200_000);
     expect(Object.keys(s.provider_health)).toHaveLength(1001);
     expect(m.requests.seriesCount).toBe(1001);
-    expect(m.errors.seriesCount).toBe(3003);
+    expect(m.errors.seriesCount).toBe(1001 * PROVIDER_ERROR_TYPES.length);
     expect(m.latency.seriesCount).toBe(1001);
     // The 200,000 names are not kept: the old pool map took +43.5 MiB.
     expect(grew).toBeLessThan(16 * 1024 * 1024);
