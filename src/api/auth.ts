@@ -7,7 +7,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const TOKEN_ENV = 'VICTOR_PERF_TOKEN';
 
@@ -31,29 +30,6 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match?.[1];
-}
-
-/** A Fastify onRequest hook answering 401 unless the request carries the token. */
-export function requireToken(token: string) {
-  const matches = tokenMatcher(token);
-  return async function checkToken(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const presented = bearerToken(req.headers.authorization);
-    if (presented !== undefined && matches(presented)) return;
-    const challenge =
-      presented === undefined
-        ? 'Bearer realm="victor-perf"'
-        : 'Bearer realm="victor-perf", error="invalid_token"';
-    await reply
-      .code(401)
-      .header('www-authenticate', challenge)
-      .send({
-        error: 'Unauthorized',
-        message:
-          presented === undefined
-            ? 'this endpoint needs an Authorization: Bearer <token> header'
-            : 'the bearer token is not valid',
-      });
-  };
 }
 
 /**

@@ -1,35 +1,45 @@
 /**
- * The REST API as a Fastify plugin: reference.md section 3, plus `/metrics`, `/healthz`, `/readyz` and the
- * OpenAPI document.
+ * The REST API as a framework-free route table: reference.md section 3, plus the scrape paths, `/healthz`,
+ * `/readyz` and the OpenAPI document. The node, fetch and Fastify adapters serve these same entries; adding
+ * an endpoint is adding one entry.
  *
  * Every category endpoint reads only the sources behind it (`collector.readCategory()`); a category whose
- * source failed names that failure: 503 `{error, detail, source}`. The summary never fails for one source:
+ * source failed names that failure: 503 `{error, message, source}`. The summary never fails for one source:
  * the category is null and the failure is listed in `errors`.
- *
- * Usable as `await registerPerformanceRoutes(app, opts)` or `app.register(performanceRoutes, opts)`; the
- * plugin is not encapsulated (like fastify-plugin), so both register the same routes on `app`.
  */
-import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { PerformanceMetricsCollector, Slot } from '../collector/collector.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/registry.ts';
-import { requireToken } from './auth.ts';
-import { registerFallbacks } from './fallbacks.ts';
+import type { Access } from './guard.ts';
 import { openApiDocument, type DocumentedRoute } from './openapi.ts';
-import { errorSchema, probeSchema, schemas, summarySchema, type JsonSchema } from './schemas.ts';
+import { errorReply, jsonReply, type Reply } from './reply.ts';
+import { probeSchema, schemas, summarySchema, type JsonSchema } from './schemas.ts';
 import { VERSION } from '../version.ts';
 
 export const API_PREFIX = '/api/performance';
 export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
+export const DEFAULT_METRICS_PATH = '/metrics';
 
-export interface PerformanceRoutesOptions {
-  collector: PerformanceMetricsCollector;
-  /** Require `Authorization: Bearer <token>` on the API and scrape paths (not on /healthz, /readyz). */
-  token?: string;
-  /** What /readyz reports; ready by default once the routes are up. */
-  ready?: () => boolean;
-  /** Answer unknown routes 404 and wrong methods 405 as JSON (default true). */
-  fallbacks?: boolean;
+export interface RouteRequest {
+  method: 'GET' | 'HEAD';
+  /** Below a wildcard route (`/x/*`): the rest of the normalised path, without a leading `/`; else `''`. */
+  rest: string;
+  query: URLSearchParams;
+  /** A request header by lower-case name (several values joined by `, `). */
+  header(name: string): string | undefined;
 }
+
+export interface Route {
+  /** Relative to the base path; a trailing `/*` matches everything below it. Methods: GET and HEAD. */
+  path: string;
+  access: Access;
+  handle(req: RouteRequest): Reply | Promise<Reply>;
+  /** Shown with a 401 instead of the JSON error (the dashboard page). */
+  locked?: () => Reply;
+  /** Listed in the OpenAPI document when given. */
+  doc?: Omit<DocumentedRoute, 'path' | 'protected'>;
+}
+
+const NO_STORE = { 'cache-control': 'no-store' };
 
 /** A category endpoint and the collector category it answers with. */
 interface CategoryRoute {
@@ -78,107 +88,112 @@ const CATEGORIES: readonly CategoryRoute[] = [
   },
 ];
 
-const SCRAPE_PATHS = [`${API_PREFIX}/prometheus`, '/metrics'] as const;
+export interface ApiRoutesOptions {
+  collector: PerformanceMetricsCollector;
+  /** What /readyz reports (default: ready). */
+  ready?: (() => boolean) | undefined;
+  /** Where the Prometheus text is served besides `/api/performance/prometheus`; `false` for nowhere else. */
+  metricsPath?: string | false | undefined;
+}
 
-export async function registerPerformanceRoutes(
-  app: FastifyInstance,
-  options: PerformanceRoutesOptions,
-): Promise<void> {
+export function apiRoutes(options: ApiRoutesOptions): Route[] {
   const { collector } = options;
   if (!collector || typeof collector.getAllMetrics !== 'function') {
-    throw new TypeError('registerPerformanceRoutes: options.collector must be a PerformanceMetricsCollector');
+    throw new TypeError('options.collector must be a PerformanceMetricsCollector');
   }
-  if (options.fallbacks !== false) registerFallbacks(app, { docsPath: OPENAPI_PATH });
-  const guard: onRequestHookHandler[] = options.token ? [requireToken(options.token)] : [];
-  const isProtected = guard.length > 0;
   const ready = options.ready ?? (() => true);
-  const documented: DocumentedRoute[] = [];
-  const noStore = 'no-store';
-  const errorResponses = isProtected ? { 401: errorSchema } : {};
-
-  app.get(
-    `${API_PREFIX}/summary`,
-    { onRequest: guard, schema: { response: { 200: summarySchema, ...errorResponses } } },
-    async (_req, reply) => {
-      reply.header('cache-control', noStore);
-      return collector.getAllMetrics();
+  const metricsPath = options.metricsPath ?? DEFAULT_METRICS_PATH;
+  if (metricsPath !== false && (typeof metricsPath !== 'string' || !/^\/[^?#*]*$/.test(metricsPath))) {
+    throw new TypeError(
+      `metricsPath must be a path like /metrics or false, got ${JSON.stringify(metricsPath)}`,
+    );
+  }
+  const routes: Route[] = [
+    {
+      path: `${API_PREFIX}/summary`,
+      access: 'api',
+      handle: () => jsonReply(200, collector.getAllMetrics(), NO_STORE),
+      doc: {
+        operationId: 'getSummary',
+        summary: 'Every category, the health score (0..100) and the sources that failed in this collection',
+        body: summarySchema,
+      },
     },
-  );
-  documented.push({
-    path: `${API_PREFIX}/summary`,
-    operationId: 'getSummary',
-    summary: 'Every category, the health score (0..100) and the sources that failed in this collection',
-    body: summarySchema,
-    protected: isProtected,
-  });
-
-  for (const route of CATEGORIES) {
-    app.get(
-      route.path,
-      { onRequest: guard, schema: { response: { 200: route.schema, 503: errorSchema, ...errorResponses } } },
-      async (_req, reply) => {
-        reply.header('cache-control', noStore);
-        const { value, errors } = collector.readCategory(route.category);
-        if (value !== null) return value;
-        const first = errors[0] ?? { source: route.category, message: 'collection failed' };
-        return reply.code(503).send({
-          error: 'Source Unavailable',
-          detail: errors.map((f) => `${f.source}: ${f.message}`).join('; ') || first.message,
+  ];
+  for (const c of CATEGORIES) {
+    routes.push({
+      path: c.path,
+      access: 'api',
+      handle() {
+        const { value, errors } = collector.readCategory(c.category);
+        if (value !== null) return jsonReply(200, value, NO_STORE);
+        const first = errors[0] ?? { source: c.category, message: 'collection failed' };
+        return errorReply(503, errors.map((f) => `${f.source}: ${f.message}`).join('; ') || first.message, {
+          title: 'Source Unavailable',
           source: first.source,
         });
       },
-    );
-    documented.push({ ...route, body: route.schema, protected: isProtected, canFail: true });
-  }
-
-  for (const path of SCRAPE_PATHS) {
-    app.get(path, { onRequest: guard }, async (_req, reply) => {
-      reply.header('cache-control', noStore).type(PROMETHEUS_CONTENT_TYPE);
-      return collector.exportPrometheus();
-    });
-    documented.push({
-      path,
-      operationId: path === '/metrics' ? 'scrapeMetrics' : 'getPrometheus',
-      summary: 'Prometheus text exposition (format 0.0.4)',
-      body: { mediaType: PROMETHEUS_CONTENT_TYPE },
-      protected: isProtected,
+      doc: { operationId: c.operationId, summary: c.summary, body: c.schema, canFail: true },
     });
   }
-
-  app.get('/healthz', { schema: { response: { 200: probeSchema } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { response: { 200: probeSchema, 503: probeSchema } } }, async (_req, reply) =>
-    ready() ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
-  );
-  documented.push(
-    { path: '/healthz', operationId: 'healthz', summary: 'Liveness', body: probeSchema, protected: false },
+  const scrape = (): Reply => ({
+    status: 200,
+    headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE },
+    body: collector.exportPrometheus(),
+  });
+  const scrapeDoc = {
+    summary: 'Prometheus text exposition (format 0.0.4)',
+    body: { mediaType: PROMETHEUS_CONTENT_TYPE },
+  };
+  routes.push({
+    path: `${API_PREFIX}/prometheus`,
+    access: 'api',
+    handle: scrape,
+    doc: { operationId: 'getPrometheus', ...scrapeDoc },
+  });
+  if (metricsPath !== false) {
+    routes.push({
+      path: metricsPath,
+      access: 'api',
+      handle: scrape,
+      doc: { operationId: 'scrapeMetrics', ...scrapeDoc },
+    });
+  }
+  routes.push(
+    {
+      path: '/healthz',
+      access: 'open',
+      handle: () => jsonReply(200, { status: 'ok' }, NO_STORE),
+      doc: { operationId: 'healthz', summary: 'Liveness', body: probeSchema },
+    },
     {
       path: '/readyz',
-      operationId: 'readyz',
-      summary: 'Readiness (503 while starting)',
-      body: probeSchema,
-      protected: false,
+      access: 'open',
+      handle: () =>
+        ready()
+          ? jsonReply(200, { status: 'ready' }, NO_STORE)
+          : jsonReply(503, { status: 'starting' }, NO_STORE),
+      doc: {
+        operationId: 'readyz',
+        summary: 'Readiness (503 while starting or stopping)',
+        body: probeSchema,
+      },
     },
   );
-
-  documented.push({
-    path: OPENAPI_PATH,
-    operationId: 'openapi',
-    summary: 'This document',
-    body: { type: 'object' },
-    protected: isProtected,
-  });
-  const document = JSON.stringify(openApiDocument(documented, VERSION));
-  app.get(OPENAPI_PATH, { onRequest: guard }, async (_req, reply) => {
-    reply.type('application/json; charset=utf-8');
-    return document;
-  });
+  return routes;
 }
 
-/** The same plugin for `app.register(performanceRoutes, opts)`; not encapsulated, like fastify-plugin. */
-export const performanceRoutes: FastifyPluginAsync<PerformanceRoutesOptions> = Object.assign(
-  async (app: FastifyInstance, options: PerformanceRoutesOptions) => registerPerformanceRoutes(app, options),
-  {
-    [Symbol.for('skip-override')]: true,
-    [Symbol.for('fastify.display-name')]: 'victor-perf-routes',
-  },
-);
+/** The OpenAPI route describing `routes` (and itself), as served under `basePath`. */
+export function openApiRoute(routes: readonly Route[], basePath: string, isProtected: boolean): Route {
+  const self: Route = {
+    path: OPENAPI_PATH,
+    access: 'api',
+    handle: () => reply,
+    doc: { operationId: 'openapi', summary: 'This document', body: { type: 'object' } },
+  };
+  const documented: DocumentedRoute[] = [...routes, self]
+    .filter((r) => r.doc)
+    .map((r) => ({ ...r.doc!, path: basePath + r.path, protected: isProtected && r.access !== 'open' }));
+  const reply = jsonReply(200, openApiDocument(documented, VERSION));
+  return self;
+}

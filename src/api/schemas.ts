@@ -1,12 +1,11 @@
 /**
- * JSON Schemas of the wire contract (reference.md section 3), declared once and used three ways: Fastify
- * compiles them into fast serializers (fast-json-stringify), the OpenAPI document is built from them, and the
- * tests check responses against the field lists they name.
+ * JSON Schemas of the wire contract (reference.md section 3), declared once: the OpenAPI document is built
+ * from them and the tests check responses against the field lists they name.
  *
- * Two rules matter for serialization. A value that can be unknown is declared `type: ['number', 'null']`, so
- * `null` is written as `null` and not coerced to 0. Maps keyed by runtime names (`provider_health`,
- * `tool_metrics`, extra bootstrap phases) are declared through `additionalProperties`, and every category
- * object allows additional fields (ours may add fields, never rename them), so nothing is dropped on the way out.
+ * A value that can be unknown is declared `type: ['number', 'null']` (`null`, never a fake 0). Maps keyed by
+ * runtime names (`provider_health`, `tool_metrics`, extra bootstrap phases) are declared through
+ * `additionalProperties`, and every category object allows additional fields (ours may add fields, never
+ * rename them).
  */
 
 import { PROVIDER_ERROR_TYPES } from '../metrics/catalog.ts';
@@ -142,16 +141,15 @@ export const summarySchema = obj({
   errors: { type: 'array', items: sourceErrorSchema },
 });
 
-/** Every error answer: 401, 404, 405, 503. */
+/** Every error answer, whoever gives it (route, guard, router): 400, 401, 404, 405, 421, 500, 502, 503. */
 export const errorSchema: JsonSchema = {
   type: 'object',
   properties: {
-    error: { type: 'string' },
-    message: { type: 'string' },
-    detail: { type: 'string' },
-    source: { type: 'string' },
+    error: { type: 'string', description: 'the status title' },
+    message: { type: 'string', description: 'what went wrong and what to do about it' },
+    source: { type: 'string', description: 'on a 503: the source that failed' },
   },
-  required: ['error'],
+  required: ['error', 'message'],
 };
 
 export const probeSchema = obj({ status: { type: 'string' } });

@@ -27,11 +27,16 @@ Commands:
 Run 'victor-perf <command> --help' for the options of a command.
 `;
 
-const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default $VICTOR_PERF_HOST if set, else 127.0.0.1; in a
-                           container set VICTOR_PERF_HOST=0.0.0.0 and a token)
+const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default $VICTOR_PERF_HOST if set, else 127.0.0.1). Anything
+                           but loopback needs a token (in a container: VICTOR_PERF_HOST=0.0.0.0 and a
+                           token) or --allow-unauthenticated
   --port <n>               Port (default 8000; 0 picks a free one)
-  --token-file <path>      Require 'Authorization: Bearer <token>' on the API and /metrics, token read
-                           from this file (default: $VICTOR_PERF_TOKEN if set; else no token)
+  --token-file <path>      Require 'Authorization: Bearer <token>' on the API, /metrics and the dashboard,
+                           token read from this file (default: $VICTOR_PERF_TOKEN if set; else no token)
+  --allow-unauthenticated  Listen on a non-loopback address without a token (something else protects it)
+  --allowed-hosts <names>  Comma-separated host names accepted besides loopback ones on a loopback bind
+                           (the name a reverse proxy forwards; .example.com takes its subdomains; * any)
+  --shutdown-timeout <s>   On SIGTERM/SIGINT, how long requests in flight may take to finish (default 10)
   --prometheus-url <url>   The dashboard reads from this Prometheus instead of in-process history
   -h, --help               Show this help`;
 
@@ -64,6 +69,10 @@ export interface ServerArgs {
   port: number;
   tokenFile: string | undefined;
   prometheusUrl: string | undefined;
+  allowUnauthenticated: boolean;
+  /** undefined: the default for the bind address. */
+  allowedHosts: string[] | 'any' | undefined;
+  shutdownTimeoutMs: number;
 }
 
 export interface DemoArgs extends ServerArgs {
@@ -78,6 +87,9 @@ const serverOptions = {
   port: { type: 'string' },
   'token-file': { type: 'string' },
   'prometheus-url': { type: 'string' },
+  'allow-unauthenticated': { type: 'boolean' },
+  'allowed-hosts': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -119,7 +131,22 @@ export function integer(flag: string, value: string, min: number, max: number): 
   return Number(value);
 }
 
-type ServerValues = { [K in keyof typeof serverOptions]?: K extends 'help' ? boolean : string };
+type ServerValues = {
+  [K in keyof typeof serverOptions]?: K extends 'help' | 'allow-unauthenticated' ? boolean : string;
+};
+
+function allowedHosts(value: string | undefined): string[] | 'any' | undefined {
+  if (value === undefined) return undefined;
+  const names = value
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.includes('*')) return 'any';
+  if (names.length === 0 || names.some((n) => !/^\.?[A-Za-z0-9.:_[\]-]+$/.test(n))) {
+    throw new UsageError(`--allowed-hosts must be comma-separated host names, got ${JSON.stringify(value)}`);
+  }
+  return names;
+}
 
 /** Lets a container image or pod spec bind beyond loopback without changing the command line. */
 export const HOST_ENV = 'VICTOR_PERF_HOST';
@@ -145,6 +172,12 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
     port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
     tokenFile: v['token-file'],
     prometheusUrl,
+    allowUnauthenticated: v['allow-unauthenticated'] === true,
+    allowedHosts: allowedHosts(v['allowed-hosts']),
+    shutdownTimeoutMs:
+      v['shutdown-timeout'] === undefined
+        ? 10_000
+        : integer('shutdown-timeout', v['shutdown-timeout'], 0, 3600) * 1000,
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * `demo` and `serve`: start the server (and, for demo, the simulated workload), print where it is, and run
- * until SIGINT or SIGTERM, then stop the workload, close the server and return 0.
+ * until SIGINT or SIGTERM; then stop accepting, end the dashboard's live streams, let requests in flight
+ * finish (up to --shutdown-timeout), stop the workload and return 0.
  */
 import { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { resolveToken } from '../api/auth.ts';
-import { createServer } from '../api/server.ts';
+import { ExposureError, createServer, type PerformanceServer } from '../server/server.ts';
 import { startWorkload, type Workload } from '../demo/workload.ts';
 import { SystemMonitor } from '../sources/system.ts';
 import type { DemoArgs, ServerArgs } from './args.ts';
@@ -58,15 +59,27 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
     io.err(`victor-perf: ${(err as Error).message}`);
     return 2;
   }
-  const server = createServer({
-    collector: life.collector,
-    host: args.host,
-    port: args.port,
-    token,
-    prometheusUrl: args.prometheusUrl,
-    ready: life.ready,
-    warn: io.err,
-  });
+  const { host } = args;
+  let server: PerformanceServer;
+  try {
+    server = createServer({
+      collector: life.collector,
+      host,
+      port: args.port,
+      token,
+      allowUnauthenticated: args.allowUnauthenticated,
+      allowedHosts: args.allowedHosts,
+      shutdownTimeoutMs: args.shutdownTimeoutMs,
+      prometheusUrl: args.prometheusUrl,
+      ready: life.ready,
+      warn: io.err,
+    });
+  } catch (err) {
+    life.cleanup();
+    if (!(err instanceof ExposureError)) throw err;
+    io.err(`victor-perf: ${err.message}`);
+    return 2;
+  }
   const stopping = io.untilSignal();
   let url: string;
   try {
@@ -76,14 +89,14 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
     await server.close().catch(() => {});
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? 'the port is in use (try --port 0)' : e.message;
-    io.err(`victor-perf: cannot listen on ${args.host}:${args.port}: ${why}`);
+    io.err(`victor-perf: cannot listen on ${host}:${args.port}: ${why}`);
     return 1;
   }
   banner(io, url, life.title);
   const signal = await stopping;
-  io.out(`${signal}: shutting down`);
-  life.cleanup();
+  io.out(`${signal}: shutting down (requests in flight get up to ${args.shutdownTimeoutMs / 1000} s)`);
   await server.close();
+  life.cleanup();
   return 0;
 }
 

@@ -4,7 +4,7 @@
  *
  * Our own files are served with an ETag and `no-cache` (the browser revalidates and gets a 304 while they are
  * unchanged; ES module imports cannot carry a cache-busting query). uPlot is served under a versioned path
- * and may be cached for a week.
+ * and may be cached for a week. Everything is read once per process.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -59,7 +59,18 @@ function locateAssets(): { publicDir: string; require: NodeJS.Require } {
 }
 
 /** Every asset by URL path, plus the page itself. */
-export function loadAssets(): { page: Asset; files: Map<string, Asset>; uplotPath: string } {
+export function loadAssets(): Assets {
+  return (loaded ??= readAssets());
+}
+
+interface Assets {
+  page: Asset;
+  files: Map<string, Asset>;
+  uplotPath: string;
+}
+let loaded: Assets | undefined;
+
+function readAssets(): Assets {
   const { publicDir, require } = locateAssets();
   const files = new Map<string, Asset>();
   for (const name of readdirSync(publicDir)) {
@@ -78,7 +89,11 @@ export function loadAssets(): { page: Asset; files: Map<string, Asset>; uplotPat
     uplotPath + 'uPlot.min.css',
     asset(readFileSync(join(uplotDir, 'uPlot.min.css')), 'uPlot.min.css', week),
   );
-  const html = readFileSync(join(publicDir, 'index.html'), 'utf8').replaceAll('{{UPLOT}}', uplotPath);
+  // The page refers to its files by relative URLs, so that it works under any base path.
+  const html = readFileSync(join(publicDir, 'index.html'), 'utf8').replaceAll(
+    '{{UPLOT}}',
+    uplotPath.slice(1),
+  );
   const page = asset(Buffer.from(html), 'index.html', 'no-cache');
   return { page, files, uplotPath };
 }

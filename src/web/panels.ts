@@ -102,6 +102,6 @@ export function pageConfig(
     prefix: config.prefix,
     selector: config.selector,
   };
-  if (options.mode === 'prometheus') page.prometheusPath = '/dashboard/api/prom';
+  if (options.mode === 'prometheus') page.prometheusPath = 'dashboard/api/prom';
   return page;
 }

@@ -5,7 +5,7 @@
  */
 import { afterEach, expect } from 'vitest';
 import type { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
-import { createServer, type ServerOptions } from '../../src/api/server.ts';
+import { createServer, type ServerOptions } from '../../src/server/server.ts';
 
 const open: Array<() => Promise<void>> = [];
 

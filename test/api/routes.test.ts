@@ -218,7 +218,7 @@ describe('errors', () => {
     expect(tools.status).toBe(503);
     expect(await json(tools)).toEqual({
       error: 'Source Unavailable',
-      detail: 'tool_execution: Error: tool registry is gone',
+      message: 'tool_execution: Error: tool registry is gone',
       source: 'tool_execution',
     });
     // The other categories still answer.
@@ -242,7 +242,7 @@ describe('errors', () => {
     expect(res.status).toBe(503);
     const body = await json(res);
     expect(body.source).toBe('cache');
-    expect(body.detail).toMatch(/^cache: returned invalid data/);
+    expect(body.message).toMatch(/^cache: returned invalid data/);
   });
 
   it('answers an unknown route 404 and a wrong method 405 as JSON', async () => {

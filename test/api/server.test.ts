@@ -1,8 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
-import { createServer, exposureWarning, isLoopback } from '../../src/api/server.ts';
-import { performanceRoutes } from '../../src/api/routes.ts';
-import Fastify from 'fastify';
+import { ExposureError, createServer, exposureWarning, isLoopback } from '../../src/server/server.ts';
 
 describe('createServer', () => {
   it('binds 127.0.0.1 by default and returns the real URL for port 0', async () => {
@@ -18,12 +16,36 @@ describe('createServer', () => {
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 
-  it('warns, naming what is exposed, when binding a non-loopback address without a token', async () => {
+  it('refuses a non-loopback bind without a token, saying how to set one', () => {
+    for (const host of ['0.0.0.0', '::', '10.1.2.3']) {
+      let error: unknown;
+      try {
+        createServer({ collector: new PerformanceMetricsCollector(), host, port: 0 });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, host).toBeInstanceOf(ExposureError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/^refusing to listen on /);
+      for (const hint of [
+        'VICTOR_PERF_TOKEN',
+        '--token-file',
+        '--allow-unauthenticated',
+        '/metrics',
+        'dashboard',
+      ]) {
+        expect(message, host).toContain(hint);
+      }
+    }
+  });
+
+  it('binds a non-loopback address when told it is protected otherwise, with a warning naming what is exposed', async () => {
     const warn = vi.fn();
     const server = createServer({
       collector: new PerformanceMetricsCollector(),
       host: '0.0.0.0',
       port: 0,
+      allowUnauthenticated: true,
       warn,
     });
     try {
@@ -32,15 +54,11 @@ describe('createServer', () => {
       expect(warn).toHaveBeenCalledTimes(1);
       const message = warn.mock.calls[0]![0] as string;
       expect(message).toContain('every network interface (0.0.0.0)');
-      for (const exposed of [
-        '/api/performance/*',
-        '/metrics',
-        'dashboard',
-        'VICTOR_PERF_TOKEN',
-        '--token-file',
-      ]) {
+      for (const exposed of ['/api/performance/*', '/metrics', 'dashboard'])
         expect(message).toContain(exposed);
-      }
+      // Not bound to loopback: no Host check by default (the address is meant to be reached by name).
+      const res = await fetch(`${url}/healthz`, { headers: { host: 'metrics.internal:9000' } });
+      expect(res.status).toBe(200);
     } finally {
       await server.close();
     }
@@ -50,37 +68,18 @@ describe('createServer', () => {
     expect(exposureWarning('0.0.0.0', 8000, 'tok')).toBeNull();
     expect(exposureWarning('127.0.0.1', 8000, undefined)).toBeNull();
     expect(exposureWarning('10.1.2.3', 8000, undefined)).toMatch(/listens on 10\.1\.2\.3 port 8000/);
-    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])
+    for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', 'localhost.'])
       expect(isLoopback(h), h).toBe(true);
-    for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) expect(isLoopback(h), h).toBe(false);
+    for (const h of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '127.0.0.1.example.com'])
+      expect(isLoopback(h), h).toBe(false);
   });
 
-  it('rejects a bad port at construction', () => {
+  it('rejects a bad port or shutdown timeout at construction', () => {
     expect(() => createServer({ collector: new PerformanceMetricsCollector(), port: 70000 })).toThrow(
       /port must be an integer 0\.\.65535, got 70000/,
     );
-  });
-});
-
-describe('performanceRoutes as a plugin', () => {
-  it('registers the same routes through app.register, on the app itself', async () => {
-    const app = Fastify();
-    await app.register(performanceRoutes, { collector: new PerformanceMetricsCollector() });
-    app.get('/mine', async () => ({ ok: true }));
-    const summary = await app.inject('/api/performance/summary');
-    expect(summary.statusCode).toBe(200);
-    expect(summary.json()).toHaveProperty('health_score');
-    expect((await app.inject('/mine')).json()).toEqual({ ok: true });
-    const wrong = await app.inject({ method: 'PUT', url: '/mine' });
-    expect(wrong.statusCode).toBe(405);
-    expect(wrong.headers.allow).toBe('GET, HEAD');
-    expect((await app.inject('/nothing')).statusCode).toBe(404);
-    await app.close();
-  });
-
-  it('needs a collector', async () => {
-    const app = Fastify();
-    await expect(app.register(performanceRoutes, {} as never)).rejects.toThrow(/options\.collector/);
-    await app.close();
+    expect(() =>
+      createServer({ collector: new PerformanceMetricsCollector(), shutdownTimeoutMs: -1 }),
+    ).toThrow(/shutdownTimeoutMs must be a non-negative number, got -1/);
   });
 });

@@ -28,7 +28,7 @@ beforeAll(
     demo = await startDemo();
     browser = await launchBrowser();
     // Samples more often than the 5 s default so that rates exist after a few seconds (each is a real collection).
-    const history = demo.server.app.dashboardHistory!;
+    const history = demo.server.history!;
     const end = Date.now() + WARMUP_S * 1000;
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, 500));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
-import { createServer, type PerformanceServer } from '../../src/api/server.ts';
+import { createServer, type PerformanceServer } from '../../src/server/server.ts';
 import { startWorkload, type Workload } from '../../src/demo/workload.ts';
 import { renderRuleFile } from '../../src/monitoring/rules.ts';
 import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';

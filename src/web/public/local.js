@@ -63,7 +63,7 @@ export class LocalSource {
   }
 
   async fetch(from) {
-    const r = await fetch(`/dashboard/api/history?from=${Math.max(0, Math.floor(from))}&step=${this.step}`);
+    const r = await fetch(`dashboard/api/history?from=${Math.max(0, Math.floor(from))}&step=${this.step}`);
     if (!r.ok) throw new Error(`history: HTTP ${r.status}`);
     return r.json();
   }
@@ -71,7 +71,7 @@ export class LocalSource {
   /** Subscribes to the stream; each point updates the latest snapshot and, at full resolution, the store. */
   connect() {
     if (this.events) return;
-    this.events = new EventSource('/dashboard/api/stream');
+    this.events = new EventSource('dashboard/api/stream');
     this.events.addEventListener('open', () => this.onLive(true));
     this.events.addEventListener('error', () => this.onLive(false));
     this.events.addEventListener('point', (ev) => {

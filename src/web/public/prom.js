@@ -52,7 +52,7 @@ export class PromSource {
     const r = await fetch(`${this.base}/${path}?${new window.URLSearchParams(params)}`);
     const body = await r.json().catch(() => ({}));
     if (!r.ok || body.status !== 'success')
-      throw new Error(body.error ?? `Prometheus ${path}: HTTP ${r.status}`);
+      throw new Error(body.message ?? body.error ?? `Prometheus ${path}: HTTP ${r.status}`);
     return body.data;
   }
 
