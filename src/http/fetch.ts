@@ -30,7 +30,7 @@ function toResponse(reply: Reply, signal: AbortSignal): Response {
   const events = reply.events;
   if (!events) {
     const body = reply.body === undefined || reply.status === 304 ? null : reply.body;
-    return new Response(body as BodyInit | null, { status: reply.status, headers });
+    return new Response(body as ConstructorParameters<typeof Response>[0], { status: reply.status, headers });
   }
   const encoder = new TextEncoder();
   let stop: (() => void) | undefined;
