@@ -36,7 +36,7 @@ export interface PerformanceHandlerOptions {
    * Awaited before a route that passed the guard answers (e.g. to pull cluster workers' latest numbers
    * into the collector). If it throws, the route answers 500.
    */
-  onRequest?: (() => void | Promise<void>) | undefined;
+  onRequest?: (() => unknown) | undefined;
 }
 
 export interface IncomingRequest {
