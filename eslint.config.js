@@ -37,4 +37,10 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The package's consumers in its tarball tests: plain Node files, CommonJS included.
+    files: ['test/package/consumer/**'],
+    languageOptions: { globals: { fetch: 'readonly', require: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,0 +1,23 @@
+// Plain node, ESM: every entry point loads, and the root measures and exports.
+import { PerformanceMetricsCollector, ToolExecutionMonitor, VERSION } from 'victor-perf';
+import * as fastify from 'victor-perf/fastify';
+import * as monitoring from 'victor-perf/monitoring';
+import * as server from 'victor-perf/server';
+
+const tools = new ToolExecutionMonitor();
+const collector = new PerformanceMetricsCollector().registerToolExecution(tools);
+const read = tools.wrap('read_file', async (path) => `contents of ${path}`);
+const result = await read('a.txt');
+const text = collector.exportPrometheus();
+console.log(
+  JSON.stringify({
+    version: VERSION,
+    result,
+    calls: /victor_tool_executions_total\{tool="read_file",status="success"\} 1/.test(text),
+    entries: {
+      fastify: typeof fastify.performanceRoutes,
+      monitoring: typeof monitoring.buildDashboard,
+      server: typeof server.createServer,
+    },
+  }),
+);
