@@ -5,7 +5,7 @@
  */
 import type { MetricSpec } from '../metrics/catalog.ts';
 import { Counter, Gauge, Histogram, type AnyMetric } from '../metrics/primitives.ts';
-import { sketchState, storeFromState, type SketchState } from '../metrics/sketch.ts';
+import { sketchState, type SketchState } from '../metrics/sketch.ts';
 
 export interface ScalarSeries {
   readonly values: readonly string[];
@@ -120,7 +120,21 @@ export function buildMetric(family: FamilyState): AnyMetric {
   return g;
 }
 
-/** Sketch states of several series taken together, as one state. */
+/** Sketch states of several series taken together, as one state (bucket by bucket, on the plain arrays). */
 export function mergeSketches(states: readonly SketchState[]): SketchState {
-  return sketchState(states.map(storeFromState));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of states) {
+    if (s.counts.length === 0) continue;
+    lo = Math.min(lo, s.offset);
+    hi = Math.max(hi, s.offset + s.counts.length - 1);
+  }
+  if (lo > hi) return sketchState([]);
+  if (states.length === 1) return states[0]!;
+  const counts = new Array<number>(hi - lo + 1).fill(0);
+  for (const s of states) {
+    const shift = s.offset - lo;
+    for (let i = 0; i < s.counts.length; i++) counts[shift + i]! += s.counts[i]!;
+  }
+  return { offset: lo, counts };
 }
