@@ -96,6 +96,24 @@ export interface ApiRoutesOptions {
   metricsPath?: string | false | undefined;
 }
 
+/**
+ * `GET /api/performance/alerts`: alerts evaluated in-process (local mode), in the shape of Prometheus'
+ * `/api/v1/alerts`, so a client of one reads the other.
+ */
+export function alertsRoute(list: () => readonly object[]): Route {
+  return {
+    path: `${API_PREFIX}/alerts`,
+    access: 'api',
+    handle: () => jsonReply(200, { status: 'success', data: { alerts: list() } }, NO_STORE),
+    doc: {
+      operationId: 'getAlerts',
+      summary:
+        'Pending and firing alerts evaluated in-process (local mode), shaped like Prometheus /api/v1/alerts',
+      body: { type: 'object' },
+    },
+  };
+}
+
 export function apiRoutes(options: ApiRoutesOptions): Route[] {
   const { collector } = options;
   if (!collector || typeof collector.getAllMetrics !== 'function') {

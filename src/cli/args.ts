@@ -38,6 +38,7 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
                            (the name a reverse proxy forwards; .example.com takes its subdomains; * any)
   --shutdown-timeout <s>   On SIGTERM/SIGINT, how long requests in flight may take to finish (default 10)
   --prometheus-url <url>   The dashboard reads from this Prometheus instead of in-process history
+  --alert-webhook <url>    Send the in-process alerts to this Alertmanager-compatible webhook (repeatable)
   -h, --help               Show this help`;
 
 export const DEMO_HELP = `Usage: victor-perf demo [options]
@@ -73,6 +74,8 @@ export interface ServerArgs {
   /** undefined: the default for the bind address. */
   allowedHosts: string[] | 'any' | undefined;
   shutdownTimeoutMs: number;
+  /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
+  alertWebhooks: string[];
 }
 
 export interface DemoArgs extends ServerArgs {
@@ -87,6 +90,7 @@ const serverOptions = {
   port: { type: 'string' },
   'token-file': { type: 'string' },
   'prometheus-url': { type: 'string' },
+  'alert-webhook': { type: 'string', multiple: true },
   'allow-unauthenticated': { type: 'boolean' },
   'allowed-hosts': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
@@ -132,7 +136,11 @@ export function integer(flag: string, value: string, min: number, max: number): 
 }
 
 type ServerValues = {
-  [K in keyof typeof serverOptions]?: K extends 'help' | 'allow-unauthenticated' ? boolean : string;
+  [K in keyof typeof serverOptions]?: K extends 'help' | 'allow-unauthenticated'
+    ? boolean
+    : K extends 'alert-webhook'
+      ? string[]
+      : string;
 };
 
 function allowedHosts(value: string | undefined): string[] | 'any' | undefined {
@@ -167,7 +175,19 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
     }
     prometheusUrl = v['prometheus-url'];
   }
+  const alertWebhooks = v['alert-webhook'] ?? [];
+  for (const hook of alertWebhooks) {
+    if (!/^https?:\/\/[^/]/.test(hook) || !URL.canParse(hook)) {
+      throw new UsageError(`--alert-webhook must be an http(s) URL, got ${JSON.stringify(hook)}`);
+    }
+  }
+  if (alertWebhooks.length > 0 && prometheusUrl) {
+    throw new UsageError(
+      '--alert-webhook sends the in-process alerts: with --prometheus-url, Alertmanager does',
+    );
+  }
   return {
+    alertWebhooks,
     host,
     port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
     tokenFile: v['token-file'],

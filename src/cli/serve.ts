@@ -71,6 +71,7 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
       allowedHosts: args.allowedHosts,
       shutdownTimeoutMs: args.shutdownTimeoutMs,
       prometheusUrl: args.prometheusUrl,
+      alertWebhooks: args.alertWebhooks,
       ready: life.ready,
       warn: io.err,
     });

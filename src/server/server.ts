@@ -19,6 +19,7 @@ import { API_PREFIX } from '../api/routes.ts';
 import { createRequestListener } from '../http/node.ts';
 import type { PerformanceHandlerOptions } from '../http/handler.ts';
 import type { HistoryOptions, MetricHistory } from '../web/history.ts';
+import type { MonitoringConfig } from '../monitoring/config.ts';
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -39,8 +40,12 @@ export interface ServerOptions {
   allowedHosts?: readonly string[] | 'any' | undefined;
   /** The dashboard reads panels from this Prometheus-compatible API instead of in-process history. */
   prometheusUrl?: string | undefined;
+  /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
+  alertWebhooks?: readonly string[] | undefined;
   /** Resolution and retention of the dashboard's in-process history. */
   history?: Omit<HistoryOptions, 'now'> | undefined;
+  /** Monitoring config of the dashboard's panels and in-process alerts (default: the built-in one). */
+  monitoring?: MonitoringConfig | undefined;
   /** Serve everything under this path instead of `/`. */
   basePath?: PerformanceHandlerOptions['basePath'];
   /** Where Prometheus scrapes besides `/api/performance/prometheus` (default `/metrics`). */
@@ -130,6 +135,8 @@ export function createServer(options: ServerOptions): PerformanceServer {
     dashboard: {
       ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
       ...(options.history ? { history: options.history } : {}),
+      ...(options.alertWebhooks ? { alertWebhooks: options.alertWebhooks } : {}),
+      ...(options.monitoring ? { monitoring: options.monitoring } : {}),
     },
   });
 

@@ -15,12 +15,13 @@
  */
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { errorReply, jsonReply, type Reply } from '../api/reply.ts';
-import type { Route, RouteRequest } from '../api/routes.ts';
+import { alertsRoute, type Route, type RouteRequest } from '../api/routes.ts';
 import { resolveMonitoringConfig, type MonitoringConfig } from '../monitoring/config.ts';
 import { ASSET_PREFIX, loadAssets, type Asset } from './assets.ts';
 import { MetricHistory, type HistoryOptions } from './history.ts';
 import { pageConfig } from './panels.ts';
 import { prometheusProxyRoute } from './prom-proxy.ts';
+import { LocalAlerts } from './local-alerts.ts';
 import { LiveStreams } from './stream.ts';
 
 export interface DashboardOptions {
@@ -29,14 +30,18 @@ export interface DashboardOptions {
   prometheusUrl?: string | undefined;
   /** Resolution, retention and series limit of the in-process history (local mode). */
   history?: Omit<HistoryOptions, 'now'> | undefined;
-  /** Prefix, selector and thresholds of the panel queries (default: the monitoring defaults). */
+  /** Prefix, selector and thresholds of the panel queries and alerts (default: the monitoring defaults). */
   monitoring?: MonitoringConfig | undefined;
+  /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
+  alertWebhooks?: readonly string[] | undefined;
 }
 
 export interface Dashboard {
   routes: Route[];
   /** The in-process history (local mode). */
   history: MetricHistory | undefined;
+  /** The in-process alerts (local mode). */
+  alerts: LocalAlerts | undefined;
   /** Open live streams. */
   readonly streams: number;
   start(): void;
@@ -77,6 +82,9 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     retentionMs: history.retentionMs,
   });
   const streams = new LiveStreams(history);
+  const alerts = local
+    ? new LocalAlerts(opts.collector, monitoring, { webhooks: opts.alertWebhooks ?? [] })
+    : undefined;
 
   const routes: Route[] = [
     {
@@ -127,6 +135,7 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
         },
       },
       streams.route(),
+      alertsRoute(() => alerts!.alerts()),
     );
   } else {
     routes.push(prometheusProxyRoute(opts.prometheusUrl!));
@@ -135,14 +144,17 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
   return {
     routes,
     history: local ? history : undefined,
+    alerts,
     get streams() {
       return streams.size;
     },
     start() {
       if (local) history.start();
+      alerts?.start();
     },
     close() {
       history.stop();
+      void alerts?.stop();
       streams.closeAll();
     },
   };

@@ -33,6 +33,7 @@ export const PROTECTED_PATHS = [
   '/api/performance/bootstrap',
   '/api/performance/prometheus',
   '/api/performance/openapi.json',
+  '/api/performance/alerts', // local mode: the in-process alerts
   '/metrics',
 ];
 

@@ -139,3 +139,20 @@ describe('victor-perf alerts eval', () => {
     ]);
   });
 });
+
+describe('--alert-webhook', () => {
+  it('takes repeated http(s) URLs for serve and demo, and refuses others', async () => {
+    const { parseServeArgs, parseDemoArgs, UsageError } = await import('../../src/cli/args.ts');
+    const args = parseServeArgs(
+      ['--alert-webhook', 'http://127.0.0.1:9/', '--alert-webhook', 'https://h/x'],
+      {},
+    );
+    expect(args !== 'help' && args.alertWebhooks).toEqual(['http://127.0.0.1:9/', 'https://h/x']);
+    const demo = parseDemoArgs([], {});
+    expect(demo !== 'help' && demo.alertWebhooks).toEqual([]);
+    expect(() => parseServeArgs(['--alert-webhook', 'ftp://h/'], {})).toThrow(UsageError);
+    expect(() =>
+      parseServeArgs(['--alert-webhook', 'http://h/', '--prometheus-url', 'http://p:9090'], {}),
+    ).toThrow(/Alertmanager does/);
+  });
+});

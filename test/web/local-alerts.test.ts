@@ -1,0 +1,105 @@
+/**
+ * Alerts with nothing installed: the `tool-errors` scenario of the demo workload, in-process, served by
+ * createServer in local mode with a monitoring config of 1 s rule interval, 10 s rate window and 1 s `for`
+ * (nothing else changed). The critical tool error alert must be listed firing by GET /api/performance/alerts,
+ * reach the stack's alerts-log webhook receiver, and resolve (listed no more, a resolved message sent) once the
+ * scenario ends.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type PerformanceServer } from '../../src/server/server.ts';
+import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
+import { startWorkload, type Workload } from '../../src/demo/workload.ts';
+import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';
+import { startAlertsLog, type AlertsLog } from '../../src/stack/alerts-log.ts';
+import type { ApiAlert } from '../../src/monitoring/alerts-eval.ts';
+
+const config = resolveMonitoringConfig({
+  rateWindow: '10s',
+  scrape: { evaluationInterval: '1s' },
+  thresholds: { toolErrorRate: { critical: { for: '1s' }, warning: { for: '1s' } } },
+});
+
+let collector: PerformanceMetricsCollector;
+let workload: Workload;
+let server: PerformanceServer;
+let log: AlertsLog;
+let url: string;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function alerts(): Promise<ApiAlert[]> {
+  const res = await fetch(`${url}/api/performance/alerts`);
+  const body = (await res.json()) as { status: string; data: { alerts: ApiAlert[] } };
+  expect(body.status).toBe('success');
+  return body.data.alerts;
+}
+
+beforeAll(async () => {
+  log = await startAlertsLog();
+  collector = new PerformanceMetricsCollector();
+  workload = startWorkload({ collector, seed: 7, scenario: 'tool-errors', scenarioSeconds: 15, speed: 4 });
+  server = createServer({ collector, port: 0, monitoring: config, alertWebhooks: [log.url] });
+  url = await server.start();
+});
+
+afterAll(async () => {
+  workload?.stop();
+  await server?.close();
+  await log?.close();
+});
+
+describe('local alerts', () => {
+  it(
+    'fire during the scenario, are sent to the webhook, and resolve after it',
+    { timeout: 120_000 },
+    async () => {
+      const firing = await waitFor('CriticalToolErrorRate firing', async () => {
+        const a = (await alerts()).find((x) => x.labels.alertname === 'CriticalToolErrorRate');
+        return a?.state === 'firing' ? a : undefined;
+      });
+      expect(firing.labels).toMatchObject({
+        job: 'victor-perf',
+        severity: 'critical',
+        component: 'tool_execution',
+      });
+      expect(firing.annotations.description).toMatch(
+        /share of failed tool executions of victor-perf .* above the threshold of 15%/,
+      );
+      expect(Number(firing.value)).toBeGreaterThan(0.15);
+
+      const sent = await waitFor('the firing message', async () =>
+        log.received.find((a) => a.alertname === 'CriticalToolErrorRate' && a.status === 'firing'),
+      );
+      expect(sent.receiver).toBe('victor-perf-local');
+      expect(sent.severity).toBe('critical');
+
+      await waitFor('the resolved message', async () =>
+        log.received.find((a) => a.alertname === 'CriticalToolErrorRate' && a.status === 'resolved'),
+      );
+      expect((await alerts()).map((a) => a.labels.alertname)).not.toContain('CriticalToolErrorRate');
+      // One firing message (no resend within the repeat interval), then the resolved one.
+      const messages = log.received
+        .filter((a) => a.alertname === 'CriticalToolErrorRate')
+        .map((a) => a.status);
+      expect(messages).toEqual(['firing', 'resolved']);
+    },
+  );
+
+  it('are not served in Prometheus mode', async () => {
+    const other = createServer({ collector, port: 0, prometheusUrl: 'http://127.0.0.1:9' });
+    const base = await other.start();
+    try {
+      expect((await fetch(`${base}/api/performance/alerts`)).status).toBe(404);
+    } finally {
+      await other.close();
+    }
+  });
+});
