@@ -63,7 +63,8 @@ export async function installPackedApp(): Promise<InstalledApp> {
   const tarball = join(base, report.filename);
   const dir = join(base, 'app');
   cpSync(CONSUMER, dir, { recursive: true });
-  const peers = ['fastify', '@types/node'];
+  // The SDKs whose adapters load them at run time (the AI SDK and MCP adapters use theirs for types only).
+  const peers = ['fastify', '@types/node', 'openai', '@anthropic-ai/sdk'];
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify(

@@ -86,7 +86,15 @@ describe('a consumer of the installed package', () => {
     expect(out).toMatchObject({
       result: 'contents of a.txt',
       calls: true,
-      entries: { fastify: 'function', monitoring: 'function', server: 'function' },
+      entries: {
+        fastify: 'function',
+        monitoring: 'function',
+        server: 'function',
+        aiSdk: 'function',
+        openai: 'function',
+        anthropic: 'function',
+        mcp: 'function',
+      },
     });
   });
 

@@ -3,6 +3,10 @@ import { PerformanceMetricsCollector, ToolExecutionMonitor, VERSION } from 'vict
 import * as fastify from 'victor-perf/fastify';
 import * as monitoring from 'victor-perf/monitoring';
 import * as server from 'victor-perf/server';
+import * as aiSdk from 'victor-perf/ai-sdk';
+import * as openai from 'victor-perf/openai';
+import * as anthropic from 'victor-perf/anthropic';
+import * as mcp from 'victor-perf/mcp';
 
 const tools = new ToolExecutionMonitor();
 const collector = new PerformanceMetricsCollector().registerToolExecution(tools);
@@ -18,6 +22,10 @@ console.log(
       fastify: typeof fastify.performanceRoutes,
       monitoring: typeof monitoring.buildDashboard,
       server: typeof server.createServer,
+      aiSdk: typeof aiSdk.performanceMiddleware,
+      openai: typeof openai.classifyOpenAIError,
+      anthropic: typeof anthropic.classifyAnthropicError,
+      mcp: typeof mcp.instrumentMcpClient,
     },
   }),
 );
