@@ -412,6 +412,16 @@ export const CATALOG = {
     help: 'Process uptime in seconds.',
     labels: [],
   }),
+  // A restart or deployment shows as a change of this value (dashboard annotations, start-up alerts).
+  systemStartTime: spec({
+    name: 'system_start_time_seconds',
+    type: 'gauge',
+    aggregation: 'max',
+    unit: 'seconds',
+    category: 'system',
+    help: 'Start time of the process since the Unix epoch, in seconds.',
+    labels: [],
+  }),
   systemThreads: spec({
     name: 'system_threads',
     type: 'gauge',

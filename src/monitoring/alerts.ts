@@ -251,6 +251,35 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     },
   );
 
+  // --- start-up events: information (the low-priority receiver), one per process start or restart ---
+  add(
+    'victor_performance_system',
+    'system',
+    'ProcessStarted',
+    { alert: 'ProcessStarted', severity: 'info', t: th.recentStart },
+    {
+      expr: () => series(config, C.systemUptime),
+      comparison: '<',
+      format: 'seconds',
+      summary: `${instance} started or restarted`,
+      what: `The uptime of ${instance}`,
+    },
+  );
+  add(
+    'victor_performance_system',
+    'system',
+    'SlowStartup',
+    { alert: 'SlowStartup', severity: 'info', t: th.startupDurationMs },
+    {
+      expr: () => div(series(config, C.bootstrapStartup), 1000),
+      comparison: '>',
+      format: 'seconds',
+      scale: 1000,
+      summary: `Slow start-up of ${instance}`,
+      what: `The start-up time of ${instance}`,
+    },
+  );
+
   // --- tool execution: the execution histogram, in seconds so that humanizeDuration prints it ---
   const executionP95 = quantile(config, C.toolExecutionDuration, 0.95, ['tool']);
   for (const l of levels('Critical', 'ToolExecutionLatency', th.toolExecutionLatencyP95Ms)) {

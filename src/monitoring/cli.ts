@@ -38,6 +38,7 @@ export function main(argv: readonly string[]): number {
     return 2;
   }
   const result = runGenerate({ config: values.config, out: values.out, check: values.check });
+  for (const w of result.warnings ?? []) process.stderr.write(`${w}\n`);
   const stream = result.exitCode === 0 ? process.stdout : process.stderr;
   stream.write(result.messages.join('\n') + '\n');
   return result.exitCode;

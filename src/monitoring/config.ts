@@ -75,6 +75,10 @@ export interface MonitoringConfig {
     readonly providerLatencyP95Ms: AlertThreshold;
     /** Health score (0..100) below which the summary alerts fire. */
     readonly healthScore: ThresholdPair;
+    /** Uptime in seconds below which a process counts as just started (an info event per start or restart). */
+    readonly recentStart: AlertThreshold;
+    /** Start-up (bootstrap) time in milliseconds above which the info alert fires. */
+    readonly startupDurationMs: AlertThreshold;
   };
   readonly healthScore: {
     /** Weights of the five terms; they must sum to 1. */
@@ -178,12 +182,19 @@ const GiB = 1024 ** 3;
 export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
 const SECRETS_DIR = ALERTMANAGER_SECRETS_DIR;
 
+/**
+ * The default runbook link: the project's own runbook, which may not be where your team's copy (with your
+ * own notes) is served. `generate` warns while it is in use; set `runbookBaseUrl`.
+ */
+export const PLACEHOLDER_RUNBOOK_BASE_URL =
+  'https://github.com/victor-perf/victor-perf/blob/main/docs/runbook.md';
+
 export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   prefix: DEFAULT_PREFIX,
   selector: 'job="victor-perf"',
   replicaLabels: ['instance', 'pod'],
   rateWindow: '5m',
-  runbookBaseUrl: 'https://github.com/victor-perf/victor-perf/blob/main/docs/runbook.md',
+  runbookBaseUrl: PLACEHOLDER_RUNBOOK_BASE_URL,
   thresholds: {
     cacheHitRate: { warning: { threshold: 0.4, for: '5m' }, critical: { threshold: 0.2, for: '10m' } },
     cacheUtilization: { warning: { threshold: 0.8, for: '10m' }, critical: { threshold: 0.95, for: '5m' } },
@@ -205,6 +216,8 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
     providerFailureRate: { warning: { threshold: 0.1, for: '5m' }, critical: { threshold: 0.3, for: '2m' } },
     providerLatencyP95Ms: { threshold: 10000, for: '10m' },
     healthScore: { warning: { threshold: 70, for: '10m' }, critical: { threshold: 50, for: '5m' } },
+    recentStart: { threshold: 600, for: '1m' },
+    startupDurationMs: { threshold: 30000, for: '1m' },
   },
   healthScore: {
     weights: {
@@ -355,6 +368,11 @@ function validate(config: MonitoringConfig): MonitoringConfig {
   checkDuration('scrape.interval', config.scrape.interval);
   checkDuration('scrape.evaluationInterval', config.scrape.evaluationInterval);
   checkDuration('kubernetes.prometheus.retention', config.kubernetes.prometheus.retention);
+  if (!/^https?:\/\/[^/\s]+/.test(config.runbookBaseUrl)) {
+    throw new MonitoringConfigError(
+      `runbookBaseUrl: expected an http(s) URL of docs/runbook.md, got ${JSON.stringify(config.runbookBaseUrl)}`,
+    );
+  }
   // Every rule and panel selects the job through `selector`; the scrape job (and the operator's relabelling)
   // set it from scrape.jobName. If the two disagree, nothing matches and the alerts silently never fire.
   const job = /(?:^|[,{\s])job\s*=\s*"([^"]*)"/.exec(config.selector);

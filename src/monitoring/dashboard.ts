@@ -16,6 +16,9 @@ import {
   type PanelType,
   type ThresholdStep,
 } from './dashboard-panels.ts';
+import { mul, re } from '../query/expr.ts';
+import { toPromQL } from '../query/promql.ts';
+import { series } from './promql.ts';
 import { stableJson } from './yaml.ts';
 
 export {
@@ -264,9 +267,34 @@ export function buildDashboard(config: MonitoringConfig): GrafanaDashboard {
     time: { from: 'now-1h', to: 'now' },
     timepicker: { refresh_intervals: ['10s', '30s', '1m', '5m', '15m', '1h'] },
     templating: { list: templating(config) },
-    annotations: { list: [] },
+    annotations: { list: dashboardAnnotations(config) },
     panels,
   };
+}
+
+/**
+ * Process starts (deployments, restarts, crashes) as annotations on every panel: the start-time series'
+ * value is the moment of the start, so Grafana places each annotation there (`useValueForTime`).
+ */
+export function dashboardAnnotations(config: MonitoringConfig): Record<string, unknown>[] {
+  const starts = series(config, CATALOG.systemStartTime, [
+    re('cluster', '$cluster'),
+    re('instance', '$instance'),
+  ]);
+  return [
+    {
+      name: 'Process starts',
+      datasource: DATASOURCE_REF,
+      enable: true,
+      iconColor: 'rgba(255, 152, 48, 1)',
+      expr: toPromQL(mul(starts, 1000)), // Grafana wants milliseconds
+      step: '60s',
+      useValueForTime: true,
+      titleFormat: 'Process started',
+      textFormat: '{{instance}} {{pod}}',
+      tagKeys: 'cluster,instance,pod',
+    },
+  ];
 }
 
 export function renderDashboard(config: MonitoringConfig): string {

@@ -5,7 +5,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { renderAlertmanagerConfig } from './alertmanager.ts';
-import { DEFAULT_MONITORING_CONFIG, loadMonitoringConfig, type MonitoringConfig } from './config.ts';
+import {
+  DEFAULT_MONITORING_CONFIG,
+  loadMonitoringConfig,
+  PLACEHOLDER_RUNBOOK_BASE_URL,
+  type MonitoringConfig,
+} from './config.ts';
 import { DASHBOARD_FILE, renderDashboard } from './dashboard.ts';
 import {
   renderAlertmanagerManifests,
@@ -72,6 +77,18 @@ export interface GenerateOptions {
 export interface GenerateResult {
   readonly exitCode: number;
   readonly messages: string[];
+  /** Things that work but are probably not what the user wants (printed on stderr). */
+  readonly warnings?: string[];
+}
+
+/** Warnings about a config that generates valid files that a team would still want to change. */
+export function configWarnings(config: MonitoringConfig): string[] {
+  if (config.runbookBaseUrl !== PLACEHOLDER_RUNBOOK_BASE_URL) return [];
+  return [
+    `warning: runbookBaseUrl is the default (${PLACEHOLDER_RUNBOOK_BASE_URL}): every alert's runbook_url ` +
+      'points there. Set runbookBaseUrl in your monitoring config (--config) to where your copy of ' +
+      'docs/runbook.md is served.',
+  ];
 }
 
 /** Files under `dir` that differ from `files` or are missing (only generated paths are compared). */
@@ -99,10 +116,15 @@ export function runGenerate(options: GenerateOptions = {}): GenerateResult {
     return { exitCode: 2, messages: [(err as Error).message] };
   }
   const files = generateAll(config);
+  const warnings = configWarnings(config);
   if (options.check) {
     const problems = compareGenerated(files, out);
     if (problems.length === 0) {
-      return { exitCode: 0, messages: [`generate --check: ${files.size} files in ${out} are up to date`] };
+      return {
+        exitCode: 0,
+        messages: [`generate --check: ${files.size} files in ${out} are up to date`],
+        warnings,
+      };
     }
     return {
       exitCode: 1,
@@ -117,5 +139,5 @@ export function runGenerate(options: GenerateOptions = {}): GenerateResult {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
-  return { exitCode: 0, messages: [`generate: wrote ${files.size} files to ${out}`] };
+  return { exitCode: 0, messages: [`generate: wrote ${files.size} files to ${out}`], warnings };
 }

@@ -33,6 +33,8 @@ export interface SystemReaders {
   availableMemory(): number;
   cpuCount(): number;
   uptimeSeconds(): number;
+  /** Process start, seconds since the Unix epoch. */
+  startTimeSeconds(): number;
   /** Threads of the process, or null where that cannot be read. */
   threads(): number | null;
 }
@@ -67,6 +69,7 @@ export const DEFAULT_READERS: SystemReaders = {
   availableMemory: readAvailableMemory,
   cpuCount: () => os.availableParallelism(),
   uptimeSeconds: () => process.uptime(),
+  startTimeSeconds: () => performance.timeOrigin / 1000,
   threads: readThreadCount,
 };
 
@@ -86,6 +89,7 @@ export class SystemMonitor implements Source<SystemSnapshot> {
   readonly cpuPercent = new Gauge(CATALOG.systemCpuPercent);
   readonly cpuCount = new Gauge(CATALOG.systemCpuCount);
   readonly uptime = new Gauge(CATALOG.systemUptime);
+  readonly startTime = new Gauge(CATALOG.systemStartTime);
   readonly threads = new Gauge(CATALOG.systemThreads);
   readonly heapUsed = new Gauge(CATALOG.systemHeapUsed);
   readonly heapTotal = new Gauge(CATALOG.systemHeapTotal);
@@ -160,6 +164,7 @@ export class SystemMonitor implements Source<SystemSnapshot> {
     this.cpuPercent.setOrUnknown(percent);
     this.cpuCount.set(count);
     this.uptime.set(uptime);
+    this.startTime.set(this.readers.startTimeSeconds());
     this.threads.setOrUnknown(threads);
     this.heapUsed.set(mem.heapUsed);
     this.heapTotal.set(mem.heapTotal);
@@ -195,6 +200,7 @@ export class SystemMonitor implements Source<SystemSnapshot> {
       this.cpuPercent,
       this.cpuCount,
       this.uptime,
+      this.startTime,
       this.threads,
       this.heapUsed,
       this.heapTotal,

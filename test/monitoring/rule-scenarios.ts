@@ -212,6 +212,20 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     HighCPUUsage: gaugeAbove(C.systemCpuPercent, 85.5, 79.9),
     CriticalCPUUsage: gaugeAbove(C.systemCpuPercent, 96.2, 94.9),
     HighThreadCount: gaugeAbove(C.systemThreads, 101, 100),
+    // Info: a process 2 minutes old; at exactly the threshold (600 s) it no longer counts as just started.
+    ProcessStarted: {
+      start: 0,
+      // Not perInstance: its `up` series are uptimes themselves.
+      fire: [gauge(C.systemUptime, A, 120), gauge(C.systemUptime, B, 3600)],
+      below: [gauge(C.systemUptime, A, 600), gauge(C.systemUptime, B, 3600)],
+      noData: [],
+      expected: [{ labels: { ...A }, value: 120 }],
+    },
+    // Info: start-up in ms, alerted on in seconds.
+    SlowStartup: {
+      ...gaugeAbove(C.bootstrapStartup, 45000, 30000),
+      expected: [{ labels: { ...A }, value: 45 }],
+    },
     HighToolExecutionLatency: quantileScenario(C.toolExecutionDuration, 2000, 900, 30, 2.41),
     CriticalToolExecutionLatency: quantileScenario(C.toolExecutionDuration, 7000, 4000, 30, 9.7),
     HighToolErrorRate: errorRate([179, 11, 10, 0], [9, 1, 182, 8], 0.055),
