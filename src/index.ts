@@ -55,6 +55,16 @@ export { HEALTH_WEIGHTS, healthScore } from './collector/health.ts';
 
 export { VERSION } from './version.ts';
 
+// --- custom metrics, declared by the application ---
+export { CustomMetrics } from './sources/custom.ts';
+export type {
+  CustomGaugeOptions,
+  CustomHistogramOptions,
+  CustomMetricOptions,
+  CustomMetricSnapshot,
+  CustomSnapshot,
+} from './sources/custom.ts';
+
 // --- types ---
 export type {
   CacheNamespace,

@@ -137,6 +137,8 @@ export const summarySchema = obj({
   provider_pool: nullable(schemas.provider_pool),
   tool_execution: nullable(schemas.tool_execution),
   system: nullable(schemas.system),
+  // The application's own metrics by name (collector.counter/gauge/histogram): type, unit, help, series.
+  custom: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
   health_score: { type: ['number', 'null'], minimum: 0, maximum: 100 },
   errors: { type: 'array', items: sourceErrorSchema },
 });

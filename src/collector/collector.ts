@@ -10,7 +10,14 @@
  */
 import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
 import { instrumentationErrors } from '../metrics/guard.ts';
-import { Counter, type AnyMetric } from '../metrics/primitives.ts';
+import { Counter, type AnyMetric, type Gauge, type Histogram } from '../metrics/primitives.ts';
+import {
+  CustomMetrics,
+  type CustomGaugeOptions,
+  type CustomHistogramOptions,
+  type CustomMetricOptions,
+  type CustomSnapshot,
+} from '../sources/custom.ts';
 import { SystemMonitor } from '../sources/system.ts';
 import {
   emptyBootstrap,
@@ -170,6 +177,46 @@ export class PerformanceMetricsCollector {
     return this.sources.get(slot);
   }
 
+  // --- custom metrics: declared by the application, exported and summarised with the rest ---
+  /** The application's own metrics (see `counter`, `gauge`, `histogram`). */
+  readonly custom = new CustomMetrics();
+
+  /** Declares a custom counter (validated like the catalog's; `maxSeries` caps its label sets). */
+  counter<const L extends string = never>(options: CustomMetricOptions<L>): Counter<L> {
+    return this.custom.counter(options);
+  }
+  /** Declares a custom gauge; `collect` pulls its value at collection time. */
+  gauge<const L extends string = never>(options: CustomGaugeOptions<L>): Gauge<L> {
+    return this.custom.gauge(options);
+  }
+  /** Declares a custom histogram with its bucket upper bounds. */
+  histogram<const L extends string = never>(options: CustomHistogramOptions<L>): Histogram<L> {
+    return this.custom.histogram(options);
+  }
+
+  private readCustom(errors: SourceError[]): CustomSnapshot {
+    try {
+      return this.custom.snapshot();
+    } catch (err) {
+      this.collectionErrors.labels({ source: 'custom' }).inc();
+      errors.push({
+        source: 'custom',
+        message: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      return {};
+    }
+  }
+
+  /** The custom metrics' text; a failure leaves them out of this scrape and is counted like a source's. */
+  private renderCustom(): string {
+    try {
+      return this.custom.render(this.prefix);
+    } catch {
+      this.collectionErrors.labels({ source: 'custom' }).inc();
+      return '';
+    }
+  }
+
   private read<S extends Slot>(slot: S): Outcome<SourceSlots[S]> {
     const source = this.sources.get(slot);
     if (!source) return undefined;
@@ -227,7 +274,13 @@ export class PerformanceMetricsCollector {
       tool_execution: pick('tool_execution', emptyToolExecution, (v) => v),
       system: pick('system', emptySystem, (v) => v),
     };
-    const snapshot: PerformanceSnapshot = { ...base, health_score: healthScore(healthInputs(base)), errors };
+    const custom = this.readCustom(errors);
+    const snapshot: PerformanceSnapshot = {
+      ...base,
+      custom,
+      health_score: healthScore(healthInputs(base)),
+      errors,
+    };
     return { snapshot, ok };
   }
 
@@ -287,6 +340,7 @@ export class PerformanceMetricsCollector {
       if (!ok.has(slot)) continue;
       for (const m of this.sources.get(slot)!.metrics()) text += m.render(this.prefix);
     }
+    text += this.renderCustom();
     this.countOverflow();
     text +=
       this.collectionErrors.render(this.prefix) +
@@ -299,6 +353,7 @@ export class PerformanceMetricsCollector {
   metrics(): AnyMetric[] {
     const all: AnyMetric[] = [];
     for (const s of this.sources.values()) all.push(...s.metrics());
+    all.push(...this.custom.metrics());
     return all;
   }
 

@@ -34,7 +34,9 @@ export function healthScore(i: HealthInputs): number {
   return Math.round(score * 100) / 100;
 }
 
-export function healthInputs(s: Omit<PerformanceSnapshot, 'health_score' | 'errors'>): HealthInputs {
+export function healthInputs(
+  s: Omit<PerformanceSnapshot, 'health_score' | 'errors' | 'custom'>,
+): HealthInputs {
   return {
     hitRate: s.tool_selection?.hit_rates.overall ?? null,
     errorRate: s.tool_execution?.errors.error_rate ?? null,

@@ -5,6 +5,7 @@
  */
 import type { ProviderErrorType } from '../metrics/catalog.ts';
 import type { AnyMetric } from '../metrics/primitives.ts';
+import type { CustomSnapshot } from '../sources/custom.ts';
 
 export type Rate = number | null;
 
@@ -122,6 +123,8 @@ export interface PerformanceSnapshot {
   tool_execution: ToolExecutionSnapshot | null;
   system: SystemSnapshot | null;
   /** 0..100 with the reference weights; null until its inputs are known. */
+  /** The application's own metrics (`collector.counter(...)` and the like), by name. */
+  custom: CustomSnapshot;
   health_score: number | null;
   /** Sources that failed in this collection; their categories are null. */
   errors: SourceError[];

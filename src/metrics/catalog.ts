@@ -21,7 +21,14 @@ export type MetricUnit =
   | 'score'; // 0..100
 
 export type Category =
-  'cache' | 'tool_selection' | 'tool_execution' | 'provider_pool' | 'bootstrap' | 'system' | 'collector';
+  | 'cache'
+  | 'tool_selection'
+  | 'tool_execution'
+  | 'provider_pool'
+  | 'bootstrap'
+  | 'system'
+  | 'collector'
+  | 'custom'; // declared by the application (sources/custom.ts), never in the catalog
 
 export interface MetricSpec<L extends string = string> {
   /** Name without the prefix, e.g. `cache_hit_rate`. */
