@@ -9,7 +9,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['demo', 'serve', 'generate', 'stack', 'alerts-log', 'alerts'] as const;
+export const COMMANDS = ['demo', 'serve', 'generate', 'stack', 'alerts-log', 'alerts', 'capacity'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MAIN_HELP = `victor-perf: performance monitoring for AI agent runtimes
@@ -23,6 +23,7 @@ Commands:
   stack      Run a local Prometheus and Alertmanager against victor-perf servers (or a demo)
   alerts-log Receive Alertmanager notifications and print them
   alerts     Evaluate the alert rules offline on a promtool test file (alerts eval)
+  capacity   Series and samples per second for N processes, from the metric catalog
 
 Run 'victor-perf <command> --help' for the options of a command.
 `;

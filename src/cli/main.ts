@@ -17,6 +17,7 @@ import {
 import { demoCommand, serveCommand, untilProcessSignal, type CliIO } from './serve.ts';
 import { alertsLogCommand, stackCommand } from './stack.ts';
 import { alertsCommand } from './alerts.ts';
+import { capacityCommand } from './capacity.ts';
 
 export type { CliIO } from './serve.ts';
 
@@ -70,6 +71,8 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
         return await alertsLogCommand(rest, io);
       case 'alerts':
         return await alertsCommand(rest, io);
+      case 'capacity':
+        return capacityCommand(rest, io);
     }
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,0 +1,100 @@
+/**
+ * `victor-perf capacity --processes N [--tools T] [--providers P] [--models M] [--scrape-interval S]`: series
+ * per process from the catalog and the series caps, total series and samples per second, for N processes
+ * scraped one by one and for N processes aggregated behind one target.
+ */
+import { parseArgs } from 'node:util';
+import { capacity, type Capacity } from '../cluster/capacity.ts';
+import { UsageError } from './args.ts';
+import type { CliIO } from './serve.ts';
+
+export const CAPACITY_HELP = `Usage: victor-perf capacity --processes <n> [options]
+
+Prints the series victor-perf exposes per process (from the metric catalog and the series caps), the total
+series and the samples per second Prometheus ingests at the scrape interval: for N processes scraped one by
+one, and for N processes aggregated by victor-perf/cluster behind one target. Steady state: error counters
+that appear only once something fails are not counted.
+
+Options:
+  --processes <n>         Processes (required)
+  --tools <n>             Distinct tool names (default 10)
+  --providers <n>         Distinct LLM providers (default 3)
+  --models <n>            Models per provider (default 1)
+  --scrape-interval <s>   Seconds between scrapes (default 15)
+  --max-series <n>        Label sets per metric before the overflow series (default 1000)
+  --json                  The whole result, per metric included, as JSON
+  -h, --help              Show this help
+`;
+
+function count(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(n > 0))
+    throw new UsageError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
+export function formatCapacity(c: Capacity): string[] {
+  const o = c.options;
+  const targets = `${o.processes} target${o.processes === 1 ? '' : 's'}`;
+  const rows: [string, string][] = [
+    ['series per process', String(c.perProcess)],
+    [
+      `scraped one by one (${targets})`,
+      `${c.separate.series} series, ${fmt(c.separate.samplesPerSecond)} samples/s`,
+    ],
+    [
+      'aggregated by victor-perf/cluster (1 target)',
+      `${c.aggregated.series} series, ${fmt(c.aggregated.samplesPerSecond)} samples/s`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return [
+    `${o.processes} process${o.processes === 1 ? '' : 'es'}, ${o.tools} tools, ${o.providers} providers, ` +
+      `${o.models} model${o.models === 1 ? '' : 's'} per provider, scraped every ${fmt(o.scrapeIntervalSeconds)} s`,
+    ...rows.map(([k, v]) => `${(k + ':').padEnd(width)}${v}`),
+  ];
+}
+
+export function capacityCommand(argv: readonly string[], io: CliIO): number {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        processes: { type: 'string' },
+        tools: { type: 'string' },
+        providers: { type: 'string' },
+        models: { type: 'string' },
+        'scrape-interval': { type: 'string' },
+        'max-series': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+  }
+  if (values.help) return (io.out(CAPACITY_HELP.trimEnd()), 0);
+  const processes = count('processes', values.processes);
+  if (processes === undefined) throw new UsageError('missing --processes N');
+  let result: Capacity;
+  try {
+    result = capacity({
+      processes,
+      tools: count('tools', values.tools),
+      providers: count('providers', values.providers),
+      models: count('models', values.models),
+      scrapeIntervalSeconds: count('scrape-interval', values['scrape-interval']),
+      maxSeries: count('max-series', values['max-series']),
+    });
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (values.json) io.out(JSON.stringify(result, null, 2));
+  else for (const line of formatCapacity(result)) io.out(line);
+  return 0;
+}

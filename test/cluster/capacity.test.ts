@@ -1,0 +1,105 @@
+/**
+ * `victor-perf capacity`: the per-metric series it predicts equal what real components expose for the same
+ * numbers of tools and providers (caps included), and the totals follow from the rows.
+ */
+import { describe, expect, it } from 'vitest';
+import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
+import { capacity } from '../../src/cluster/capacity.ts';
+import { run, type CliIO } from '../../src/cli/main.ts';
+import { BOOTSTRAP_PHASES } from '../../src/metrics/catalog.ts';
+import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
+import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
+import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
+
+/** Sample lines per family (histogram lines counted under the family name). */
+function seriesPerFamily(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  let family = '';
+  for (const line of text.split('\n')) {
+    const m = /^# TYPE victor_(\S+) /.exec(line);
+    if (m) family = m[1]!;
+    else if (line !== '' && !line.startsWith('#')) out.set(family, (out.get(family) ?? 0) + 1);
+  }
+  return out;
+}
+
+function exposed(tools: number, providers: number, maxSeries?: number): Map<string, number> {
+  const t = new ToolExecutionMonitor(maxSeries ? { maxSeries } : {});
+  const p = new ProviderPoolMonitor(maxSeries ? { maxSeries } : {});
+  const b = new BootstrapMonitor();
+  for (let i = 0; i < tools; i++) t.record(`tool_${i}`, 5, i % 2 === 0);
+  for (let i = 0; i < providers; i++) p.record(`provider_${i}`, 50, 'success');
+  for (const phase of BOOTSTRAP_PHASES) b.recordPhase(phase, 10);
+  const c = new PerformanceMetricsCollector()
+    .registerToolExecution(t)
+    .registerProviderPool(p)
+    .registerBootstrap(b);
+  return seriesPerFamily(c.exportPrometheus());
+}
+
+const COMPARED = [
+  'tool_executions_total',
+  'tool_execution_duration_ms',
+  'provider_health',
+  'provider_requests_total',
+  'provider_errors_total',
+  'provider_latency_ms',
+  'bootstrap_phase_duration_ms',
+];
+
+describe('capacity', () => {
+  it.each([
+    [7, 3, undefined],
+    [12, 5, 8], // past the cap: tools and providers fold into one overflow series each
+  ])(
+    'predicts the series real components expose (%i tools, %i providers, cap %s)',
+    (tools, providers, cap) => {
+      const seen = exposed(tools, providers, cap);
+      const predicted = capacity({ processes: 1, tools, providers, ...(cap ? { maxSeries: cap } : {}) });
+      for (const name of COMPARED) {
+        expect(predicted.rows.find((r) => r.metric === name)?.perProcess, name).toBe(seen.get(name));
+      }
+    },
+  );
+
+  it('totals: one by one is N times a process; aggregated keeps one copy of counters and histograms', () => {
+    const one = capacity({ processes: 1 });
+    const many = capacity({ processes: 16, scrapeIntervalSeconds: 30 });
+    expect(many.perProcess).toBe(one.perProcess);
+    expect(many.separate.series).toBe(16 * many.perProcess);
+    expect(many.separate.samplesPerSecond).toBeCloseTo((16 * many.perProcess) / 30, 9);
+    expect(many.aggregated.series).toBe(many.rows.reduce((a, r) => a + r.aggregated, 0));
+    const counters = (c: typeof one): number =>
+      c.rows.filter((r) => r.type !== 'gauge' && r.perProcess > 0).reduce((a, r) => a + r.aggregated, 0);
+    expect(counters(many)).toBe(counters(one));
+    const memory = many.rows.find((r) => r.metric === 'system_memory_bytes')!;
+    expect(memory.aggregated).toBe(17); // 16 processes and their total
+    expect(many.aggregated.series).toBeLessThan(many.separate.series);
+  });
+
+  it('rejects bad numbers with the value in the message', () => {
+    expect(() => capacity({ processes: 0 })).toThrow(/processes must be a positive integer, got 0/);
+    expect(() => capacity({ processes: 2, tools: 1.5 })).toThrow(/tools must be a positive integer, got 1.5/);
+  });
+
+  it('runs as a command, in text and JSON', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const io = {
+      out: (l: string) => lines.push(l),
+      err: (l: string) => errors.push(l),
+      env: {},
+    } as unknown as CliIO;
+    expect(await run(['capacity', '--processes', '4', '--tools', '20'], io)).toBe(0);
+    const c = capacity({ processes: 4, tools: 20 });
+    expect(lines.join('\n')).toContain(`${c.separate.series} series`);
+    expect(lines.join('\n')).toContain(`${c.aggregated.series} series`);
+    lines.length = 0;
+    expect(await run(['capacity', '--processes', '4', '--json'], io)).toBe(0);
+    expect(JSON.parse(lines.join('\n')).perProcess).toBe(capacity({ processes: 4 }).perProcess);
+    expect(await run(['capacity'], io)).toBe(2);
+    expect(errors.at(-1)).toMatch(/missing --processes/);
+    expect(await run(['capacity', '--processes', 'many'], io)).toBe(2);
+    expect(errors.at(-1)).toMatch(/--processes must be a positive number, got "many"/);
+  });
+});
