@@ -349,6 +349,38 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
       what: `The P95 latency of provider ${provider}`,
     },
   );
+  // LLM usage: streamed requests' first chunk, and the share of requests refused with a rate limit.
+  add(
+    'victor_performance_provider_pool',
+    'provider_pool',
+    'TimeToFirstToken',
+    { alert: 'HighTimeToFirstToken', severity: 'warning', t: th.timeToFirstChunkP95Ms },
+    {
+      expr: () => div(quantile(config, C.providerTimeToFirstChunk, 0.95), 1000),
+      comparison: '>',
+      format: 'seconds',
+      scale: 1000,
+      summary: `Provider ${provider} is slow to its first token on ${job}`,
+      what: `The P95 time to the first streamed chunk of provider ${provider}`,
+    },
+  );
+  const rateLimited = ratio(
+    rateSum(config, C.providerErrors, [eq('type', 'rate_limit')], ['type']),
+    rateSum(config, C.providerRequests, [], []),
+  );
+  add(
+    'victor_performance_provider_pool',
+    'provider_pool',
+    'ProviderRateLimited',
+    { alert: 'ProviderRateLimited', severity: 'warning', t: th.providerRateLimitRate },
+    {
+      expr: () => rateLimited,
+      comparison: '>',
+      format: 'ratio',
+      summary: `Provider ${provider} is rate limiting ${job}`,
+      what: `The share of requests to provider ${provider} refused with a rate limit over the last ${w}`,
+    },
+  );
 
   // --- summary: on the recorded health score ---
   for (const l of [

@@ -73,6 +73,10 @@ export interface MonitoringConfig {
     readonly providerFailureRate: ThresholdPair;
     /** Provider P95 in milliseconds. */
     readonly providerLatencyP95Ms: AlertThreshold;
+    /** P95 time to the first streamed chunk per provider, in milliseconds. */
+    readonly timeToFirstChunkP95Ms: AlertThreshold;
+    /** rate-limited / total requests per provider (0..1). */
+    readonly providerRateLimitRate: AlertThreshold;
     /** Health score (0..100) below which the summary alerts fire. */
     readonly healthScore: ThresholdPair;
     /** Uptime in seconds below which a process counts as just started (an info event per start or restart). */
@@ -215,6 +219,8 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
     providerHealth: { threshold: 1, for: '5m' },
     providerFailureRate: { warning: { threshold: 0.1, for: '5m' }, critical: { threshold: 0.3, for: '2m' } },
     providerLatencyP95Ms: { threshold: 10000, for: '10m' },
+    timeToFirstChunkP95Ms: { threshold: 5000, for: '10m' },
+    providerRateLimitRate: { threshold: 0.05, for: '5m' },
     healthScore: { warning: { threshold: 70, for: '10m' }, critical: { threshold: 50, for: '5m' } },
     recentStart: { threshold: 600, for: '1m' },
     startupDurationMs: { threshold: 30000, for: '1m' },

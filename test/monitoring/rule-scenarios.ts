@@ -92,6 +92,14 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     counter(C.providerRequests, { ...A, provider: 'anthropic' }, 50),
     ...up,
   ];
+  // provider openai: a sends `ar` requests, `al` of them rate-limited and 30 timing out; b `br` without errors.
+  const rateLimits = (ar: number, al: number, br: number): InputSeries[] => [
+    counter(C.providerRequests, { ...A, provider: 'openai' }, ar),
+    counter(C.providerErrors, { ...A, provider: 'openai', type: 'rate_limit' }, al),
+    counter(C.providerErrors, { ...A, provider: 'openai', type: 'timeout' }, ar === 0 ? 0 : 30),
+    counter(C.providerRequests, { ...B, provider: 'openai' }, br),
+    ...up,
+  ];
   // quantiles: instance a observes `value` 100 times a minute, b observes a fast value 20 times a minute.
   const latency = (spec: MetricSpec, labels: Labels, value: number, fast: number): InputSeries[] => [
     ...histogram(spec, { ...A, ...labels }, value, 100),
@@ -278,6 +286,26 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       { provider: 'openai' },
       { provider: 'openai' },
     ),
+    // Time to first chunk, buckets ... 3000, 5000, 7500, 10000: rank 114 of 120 lies in a's bucket, 94 % of
+    // the way: 7500 + 0.94 * 2500 = 9850 ms fires; 3000 + 0.94 * 2000 = 4880 ms does not.
+    HighTimeToFirstToken: quantileScenario(
+      C.providerTimeToFirstChunk,
+      8000,
+      4000,
+      400,
+      9.85,
+      { provider: 'openai' },
+      { provider: 'openai' },
+    ),
+    // 12 rate-limited of 200 requests (instance ratios 0.067 and 0) fires; 9 of 200 does not although a alone
+    // is refused 45 % of the time. Timeouts are errors but not rate limits: they never count.
+    ProviderRateLimited: {
+      start: 1,
+      fire: rateLimits(180, 12, 20),
+      below: rateLimits(20, 9, 180),
+      noData: rateLimits(0, 0, 0),
+      expected: [{ labels: { provider: 'openai' }, value: 0.06 }],
+    },
     // score = 40 h + 30 (1 - e) + 5 (CPU) + 5 (memory) + 8 (latency): h 0.5, e 0.2 -> 62; h 0.7, e 0.1 -> 73.
     PerformanceDegraded: {
       start: 1,
