@@ -2,6 +2,7 @@
  * `victor-perf capacity`: the per-metric series it predicts equal what real components expose for the same
  * numbers of tools and providers (caps included), and the totals follow from the rows.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { capacity } from '../../src/cluster/capacity.ts';
@@ -101,5 +102,28 @@ describe('capacity', () => {
     expect(errors.at(-1)).toMatch(/missing --processes/);
     expect(await run(['capacity', '--processes', 'many'], io)).toBe(2);
     expect(errors.at(-1)).toMatch(/--processes must be a positive number, got "many"/);
+  });
+});
+
+describe('the README capacity table', () => {
+  it('is what the command computes today', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('| processes | series per process |');
+    expect(start).toBeGreaterThan(0);
+    const rows = readme.slice(start).split('\n\n')[0]!.split('\n').slice(2);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const [n, perProcess, separate, separateRate, aggregated, aggregatedRate] = row
+        .split('|')
+        .slice(1, -1)
+        .map((c) => Number(c.trim()));
+      const c = capacity({ processes: n! });
+      expect(
+        [perProcess, separate, aggregated],
+        `README row for ${n} processes (rerun: victor-perf capacity --processes ${n})`,
+      ).toEqual([c.perProcess, c.separate.series, c.aggregated.series]);
+      expect(separateRate).toBeCloseTo(c.separate.samplesPerSecond, 1);
+      expect(aggregatedRate).toBeCloseTo(c.aggregated.samplesPerSecond, 1);
+    }
   });
 });
