@@ -45,6 +45,8 @@ export interface HostCheck {
   sample?: () => void;
   /** Open streams, when the test can see them. */
   subscribers?: () => number;
+  /** Wait for a history point on the stream (default true); else its first line is enough. */
+  streamPoint?: boolean;
 }
 
 export async function checkServing(h: HostCheck): Promise<void> {
@@ -108,6 +110,12 @@ export async function checkServing(h: HostCheck): Promise<void> {
   expect(head.status).toBe(200);
   expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
   const before = h.subscribers?.() ?? 0;
+  if (h.streamPoint === false) {
+    expect(await readStream(`${base}/dashboard/api/stream`, cookie, (t) => t.includes('\n\n'))).toMatch(
+      /^retry: \d+\n\n/,
+    );
+    return;
+  }
   const received = readStream(`${base}/dashboard/api/stream`, cookie, (t) => t.includes('event: point'));
   if (h.sample) {
     const sample = h.sample;
