@@ -398,7 +398,7 @@ export const CATALOG = {
     aggregation: 'sum',
     unit: 'percent',
     category: 'system',
-    help: 'Process CPU usage in percent of one core (0-100 per core), from deltas of process CPU time.',
+    help: 'Process CPU usage in percent of one core (0-100 per core) over the last 10 s, from process CPU time.',
     labels: [],
   }),
   systemCpuCount: spec({
@@ -462,7 +462,7 @@ export const CATALOG = {
     aggregation: 'max',
     unit: 'milliseconds',
     category: 'system',
-    help: 'P99 event-loop delay over the last collection interval, in milliseconds.',
+    help: 'Event-loop delay P99 of the worst 1 s interval in the last 10 s, in milliseconds.',
     labels: [],
   }),
   systemEventLoopUtilization: spec({
@@ -471,7 +471,7 @@ export const CATALOG = {
     aggregation: 'max',
     unit: 'ratio',
     category: 'system',
-    help: 'Event-loop utilization over the last collection interval (0-1).',
+    help: 'Event-loop utilization over the last 10 s (0-1).',
     labels: [],
   }),
 

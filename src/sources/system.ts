@@ -1,27 +1,27 @@
 /**
  * System: the process's memory, CPU, uptime and threads, plus Node's heap and event loop.
  *
- * Everything is read at collection time. CPU % is the process CPU time used between two collections divided
- * by the wall time between them (percent of one core, as `top` shows it); the original read a fresh process
- * handle each time and so always answered 0 (reference.md section 7, defect 6). The first collection measures
- * from construction. Event-loop delay and utilization likewise cover the interval since the last collection.
+ * Readings never depend on who reads or how often: no collection resets anything. CPU time is exported as
+ * a cumulative counter (`system_cpu_seconds_total`, for rate() in Prometheus). One internal sampler (an
+ * unref'd timer, every `sampleIntervalMs`, default 1 s) keeps a short ring of CPU time, event-loop
+ * utilization and the event-loop delay P99 of each interval; the percent, utilization and delay gauges are
+ * derived from that ring over a trailing window (`windowMs`, default 10 s) ending at the read. So the
+ * dashboard history every 5 s, a Prometheus scrape every 15 s and API clients all see the same figures at
+ * the same moment. (The original read a fresh process handle each time and so always answered 0 %;
+ * reference.md section 7, defect 6.)
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import {
-  monitorEventLoopDelay,
-  performance,
-  type EventLoopUtilization,
-  type IntervalHistogram,
-} from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { CATALOG } from '../metrics/catalog.ts';
-import { Gauge, type AnyMetric } from '../metrics/primitives.ts';
+import { reportInternalError } from '../metrics/guard.ts';
+import { Counter, Gauge, type AnyMetric } from '../metrics/primitives.ts';
 import type { Source, SystemSnapshot } from '../collector/types.ts';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
-/** Intervals shorter than this give noisy CPU figures: keep the last value and the old baseline instead. */
-const MIN_CPU_INTERVAL_MS = 10;
+/** CPU windows shorter than this give noisy figures: unknown instead. */
+const MIN_WINDOW_MS = 10;
 
 /** Where readings come from; tests replace some of them. */
 export interface SystemReaders {
@@ -37,6 +37,8 @@ export interface SystemReaders {
   startTimeSeconds(): number;
   /** Threads of the process, or null where that cannot be read. */
   threads(): number | null;
+  /** Cumulative event-loop idle and active time in ms, as `performance.eventLoopUtilization()`. */
+  eventLoopTimes(): { idle: number; active: number };
 }
 
 /** MemAvailable from /proc/meminfo on Linux (it counts reclaimable cache, unlike freemem); os.freemem() elsewhere. */
@@ -71,6 +73,7 @@ export const DEFAULT_READERS: SystemReaders = {
   uptimeSeconds: () => process.uptime(),
   startTimeSeconds: () => performance.timeOrigin / 1000,
   threads: readThreadCount,
+  eventLoopTimes: () => performance.eventLoopUtilization(),
 };
 
 export interface SystemMonitorOptions {
@@ -79,6 +82,23 @@ export interface SystemMonitorOptions {
   eventLoop?: boolean;
   /** Resolution of the event-loop delay sampler in ms (default 10). */
   eventLoopResolutionMs?: number;
+  /** Interval of the internal sampler in ms (default 1000). */
+  sampleIntervalMs?: number;
+  /** Trailing window of the CPU %, utilization and delay figures in ms (default 10,000). */
+  windowMs?: number;
+  /** Run the internal sampler on a timer (default true); without it, call `sample()` yourself. */
+  autoSample?: boolean;
+}
+
+/** One tick of the internal sampler. */
+interface Tick {
+  wall: number;
+  /** Process CPU time in microseconds. */
+  cpu: number;
+  eluIdle: number;
+  eluActive: number;
+  /** P99 event-loop delay of the interval that ended here, in ms (NaN without samples). */
+  delayP99: number;
 }
 
 export class SystemMonitor implements Source<SystemSnapshot> {
@@ -87,6 +107,7 @@ export class SystemMonitor implements Source<SystemSnapshot> {
   readonly memoryMb = new Gauge(CATALOG.systemMemoryMb);
   readonly memoryAvailableBytes = new Gauge(CATALOG.systemMemoryAvailableBytes);
   readonly cpuPercent = new Gauge(CATALOG.systemCpuPercent);
+  readonly cpuSeconds = new Counter(CATALOG.systemCpuSeconds);
   readonly cpuCount = new Gauge(CATALOG.systemCpuCount);
   readonly uptime = new Gauge(CATALOG.systemUptime);
   readonly startTime = new Gauge(CATALOG.systemStartTime);
@@ -97,71 +118,115 @@ export class SystemMonitor implements Source<SystemSnapshot> {
   readonly eventLoopUtilization = new Gauge(CATALOG.systemEventLoopUtilization);
 
   private readonly readers: SystemReaders;
-  private lastCpu: { user: number; system: number };
-  private lastWallMs: number;
-  private lastPercent: number | null = null;
+  private readonly windowMs: number;
+  private readonly eventLoop: boolean;
+  /** Ticks within the window (plus the one just before it, the window's start), oldest first. */
+  private readonly ticks: Tick[] = [];
   private readonly delay: IntervalHistogram | undefined;
-  private lastElu: EventLoopUtilization | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(options: SystemMonitorOptions = {}) {
     this.readers = { ...DEFAULT_READERS, ...options.readers };
-    this.lastCpu = this.readers.cpuUsage();
-    this.lastWallMs = this.readers.now();
-    if (options.eventLoop ?? true) {
+    const interval = options.sampleIntervalMs ?? 1000;
+    const windowMs = options.windowMs ?? 10_000;
+    if (!Number.isInteger(interval) || interval < 10) {
+      throw new RangeError(`sampleIntervalMs must be an integer >= 10, got ${String(interval)}`);
+    }
+    if (!Number.isInteger(windowMs) || windowMs < interval || windowMs > 3_600_000) {
+      throw new RangeError(
+        `windowMs must be an integer from sampleIntervalMs (${interval}) to 3600000, got ${String(windowMs)}`,
+      );
+    }
+    this.windowMs = windowMs;
+    this.eventLoop = options.eventLoop ?? true;
+    if (this.eventLoop) {
       const resolution = options.eventLoopResolutionMs ?? 10;
       if (!Number.isInteger(resolution) || resolution < 1) {
         throw new RangeError(`eventLoopResolutionMs must be a positive integer, got ${resolution}`);
       }
       this.delay = monitorEventLoopDelay({ resolution });
       this.delay.enable();
-      this.lastElu = performance.eventLoopUtilization();
+    }
+    this.sample();
+    if (options.autoSample ?? true) {
+      this.timer = setInterval(() => {
+        try {
+          this.sample();
+        } catch (err) {
+          reportInternalError(this.sourceName, err);
+        }
+      }, interval);
+      this.timer.unref();
     }
   }
 
-  /** CPU % of one core since the previous call (or construction); null until an interval can be measured. */
-  private readCpuPercent(): number | null {
-    const wall = this.readers.now();
-    const elapsedMs = wall - this.lastWallMs;
-    if (elapsedMs < MIN_CPU_INTERVAL_MS) return this.lastPercent;
-    const cpu = this.readers.cpuUsage();
-    const usedMs = (cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system)) / 1000;
-    this.lastCpu = cpu;
-    this.lastWallMs = wall;
-    this.lastPercent = Math.max(0, (usedMs / elapsedMs) * 100);
-    return this.lastPercent;
-  }
-
-  /** P99 event-loop delay in ms since the last read (null without samples), then starts a new interval. */
-  private readDelayP99(): number | null {
+  /** Takes one tick of the internal sampler (the timer calls this; tests may call it by hand). */
+  sample(): void {
+    const tick = this.read();
     const h = this.delay;
-    if (h === undefined || h.count === 0) return null;
-    const p99 = h.percentile(99) / 1e6;
-    h.reset();
-    return p99;
+    tick.delayP99 = h === undefined || h.count === 0 ? NaN : h.percentile(99) / 1e6;
+    // The sampler is the only one to reset the histogram: each tick holds the P99 of its own interval. (Node
+    // skips the first timer interval after a reset: one of ~100 per second at the default resolution.)
+    h?.reset();
+    this.ticks.push(tick);
+    // Keep one tick at or before the window's start, so the window is always covered.
+    while (this.ticks.length > 2 && this.ticks[1]!.wall <= tick.wall - this.windowMs) this.ticks.shift();
   }
 
-  private readUtilization(): number | null {
-    if (this.lastElu === undefined) return null;
-    const now = performance.eventLoopUtilization();
-    const delta = performance.eventLoopUtilization(now, this.lastElu);
-    this.lastElu = now;
-    return Number.isFinite(delta.utilization) ? delta.utilization : null;
+  private read(): Tick {
+    const cpu = this.readers.cpuUsage();
+    const elu = this.eventLoop ? this.readers.eventLoopTimes() : { idle: NaN, active: NaN };
+    return {
+      wall: this.readers.now(),
+      cpu: cpu.user + cpu.system,
+      eluIdle: elu.idle,
+      eluActive: elu.active,
+      delayP99: NaN,
+    };
+  }
+
+  /** The tick the window ending at `now` starts from. */
+  private windowStart(now: number): Tick {
+    const from = now - this.windowMs;
+    let start = this.ticks[0]!;
+    for (const t of this.ticks) {
+      if (t.wall > from) break;
+      start = t;
+    }
+    return start;
   }
 
   collect(): SystemSnapshot {
     const mem = this.readers.memoryUsage();
     const available = this.readers.availableMemory();
-    const percent = this.readCpuPercent();
     const count = this.readers.cpuCount();
     const uptime = this.readers.uptimeSeconds();
     const threads = this.readers.threads();
-    const delayP99 = this.readDelayP99();
-    const utilization = this.readUtilization();
+    const now = this.read();
+    const start = this.windowStart(now.wall);
+    const elapsedMs = now.wall - start.wall;
+    const percent =
+      elapsedMs >= MIN_WINDOW_MS ? Math.max(0, ((now.cpu - start.cpu) / 1000 / elapsedMs) * 100) : null;
+    let utilization: number | null = null;
+    let delayP99: number | null = null;
+    if (this.eventLoop) {
+      const active = now.eluActive - start.eluActive;
+      const total = active + (now.eluIdle - start.eluIdle);
+      utilization = total > 0 && Number.isFinite(active / total) ? active / total : null;
+      // The worst interval of the window, the current one (not reset by reading) included.
+      const h = this.delay!;
+      let worst = h.count > 0 ? h.percentile(99) / 1e6 : NaN;
+      for (const t of this.ticks) {
+        if (t.wall > start.wall && !Number.isNaN(t.delayP99) && !(t.delayP99 <= worst)) worst = t.delayP99;
+      }
+      delayP99 = Number.isNaN(worst) ? null : worst;
+    }
 
     this.memoryBytes.set(mem.rss);
     this.memoryMb.set(mem.rss / MIB);
     this.memoryAvailableBytes.set(available);
     this.cpuPercent.setOrUnknown(percent);
+    this.cpuSeconds.labels({}).value = now.cpu / 1e6;
     this.cpuCount.set(count);
     this.uptime.set(uptime);
     this.startTime.set(this.readers.startTimeSeconds());
@@ -187,8 +252,10 @@ export class SystemMonitor implements Source<SystemSnapshot> {
     };
   }
 
-  /** Stops the event-loop delay sampler. */
+  /** Stops the internal sampler and the event-loop delay sampler. */
   close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     this.delay?.disable();
   }
 
@@ -198,6 +265,7 @@ export class SystemMonitor implements Source<SystemSnapshot> {
       this.memoryMb,
       this.memoryAvailableBytes,
       this.cpuPercent,
+      this.cpuSeconds,
       this.cpuCount,
       this.uptime,
       this.startTime,

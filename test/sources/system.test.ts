@@ -74,22 +74,28 @@ describe('SystemMonitor on the real process', () => {
     expect(Math.abs(readAvailableMemory() - kb * 1024)).toBeLessThan(256 * MIB);
   });
 
-  it('measures event-loop delay and utilization over the interval since the last collection', async () => {
-    const m = monitor({ eventLoopResolutionMs: 10 });
-    await sleep(100);
-    m.collect();
-    // Idle: utilization low; then block the loop for 150 ms so the delay sampler sees it.
-    await sleep(100);
+  it('measures event-loop delay and utilization over a trailing window; reading resets nothing', async () => {
+    const m = monitor({ eventLoopResolutionMs: 10, sampleIntervalMs: 50, windowMs: 200, autoSample: false });
+    await sleep(60);
+    m.sample();
+    // Node's delay histogram drops the first interval after a reset: let one pass, then block the loop.
+    await sleep(30);
     burnCpu(150);
     await sleep(20);
-    const s = m.collect();
-    expect(s.event_loop.delay_p99_ms).not.toBeNull();
-    expect(s.event_loop.delay_p99_ms!).toBeGreaterThan(100);
-    expect(s.event_loop.utilization).not.toBeNull();
-    expect(s.event_loop.utilization!).toBeGreaterThan(0.3);
-    expect(s.event_loop.utilization!).toBeLessThanOrEqual(1);
-    // The delay histogram was reset: a quiet interval reports a small delay (or none).
-    await sleep(100);
+    m.sample();
+    const first = m.collect();
+    expect(first.event_loop.delay_p99_ms).not.toBeNull();
+    expect(first.event_loop.delay_p99_ms!).toBeGreaterThan(100);
+    expect(first.event_loop.utilization!).toBeGreaterThan(0.3);
+    expect(first.event_loop.utilization!).toBeLessThanOrEqual(1);
+    // Any number of reads later, the stall is still there for every reader: nothing was reset by reading.
+    for (let i = 0; i < 5; i++) m.collect();
+    expect(m.collect().event_loop.delay_p99_ms!).toBeGreaterThan(100);
+    // Once the window has moved past it, quiet intervals report a small delay.
+    for (let i = 0; i < 5; i++) {
+      await sleep(60);
+      m.sample();
+    }
     const quiet = m.collect().event_loop.delay_p99_ms;
     if (quiet !== null) expect(quiet).toBeLessThan(100);
   });
@@ -129,9 +135,15 @@ describe('SystemMonitor with injected readers', () => {
     return { state, readers };
   }
 
-  it('computes CPU % of one core from CPU-time and wall-time deltas', () => {
+  it('computes CPU % of one core over the trailing window, and CPU seconds as a counter', () => {
     const { state, readers } = fakeReaders();
-    const m = monitor({ readers, eventLoop: false });
+    const m = monitor({
+      readers,
+      eventLoop: false,
+      autoSample: false,
+      sampleIntervalMs: 1000,
+      windowMs: 2000,
+    });
     // No wall time has passed since construction: unknown, not 0.
     let s = m.collect();
     expect(s.cpu.percent).toBeNull();
@@ -141,18 +153,17 @@ describe('SystemMonitor with injected readers', () => {
     state.user = 500_000; // 500 ms user
     state.system = 250_000; // 250 ms system
     expect(m.collect().cpu.percent).toBe(75);
+    expect(render(m)).toContain('victor_system_cpu_seconds_total 0.75\n');
+    m.sample();
 
-    // Two busy cores for a second: 200 % of one core, as top shows it.
+    // Two busy cores for a second: the window (2 s, from the construction tick) averages 75 % and 200 %.
     state.now = 2000;
     state.user += 2_000_000;
-    expect(m.collect().cpu.percent).toBe(200);
-
-    // Collections closer than 10 ms keep the last figure and the old baseline.
-    state.now = 2005;
-    state.user += 5_000;
-    expect(m.collect().cpu.percent).toBe(200);
+    expect(m.collect().cpu.percent).toBeCloseTo(137.5, 10);
+    m.sample();
+    // The window slides: from the tick at 1000, only the busy second and an idle one.
     state.now = 3000;
-    expect(m.collect().cpu.percent).toBeCloseTo((5 / 1000) * 100, 10);
+    expect(m.collect().cpu.percent).toBeCloseTo(100, 10);
 
     s = m.collect();
     expect(s.memory).toEqual({
@@ -179,6 +190,40 @@ describe('SystemMonitor with injected readers', () => {
     expect(text).not.toContain('victor_system_event_loop');
     expect(text).toContain('victor_system_memory_mb 512\n');
     expect(text).toContain('victor_system_uptime_seconds 7200\n');
+  });
+
+  it('two readers at different rates see the same values', () => {
+    const { state, readers } = fakeReaders();
+    let active = 0;
+    let idle = 0;
+    readers.eventLoopTimes = () => ({ idle, active });
+    const m = monitor({ readers, autoSample: false, sampleIntervalMs: 1000, windowMs: 5000 });
+    const fast: Array<number | null> = [];
+    const slow: Array<number | null> = [];
+    for (let second = 1; second <= 12; second++) {
+      // A stall in second 4: busy CPU and a busy loop.
+      const busy = second === 4;
+      for (let step = 1; step <= 10; step++) {
+        state.now += 100;
+        state.user += busy ? 100_000 : 10_000;
+        if (busy) active += 100;
+        else idle += 100;
+        // The history reads every 100 ms, the scrape every 5 s, both at the same moments when they meet.
+        const a = m.collect();
+        fast.push(a.cpu.percent, a.event_loop.utilization);
+        if (step === 10 && second % 5 === 0) {
+          const b = m.collect();
+          slow.push(b.cpu.percent, b.event_loop.utilization);
+          expect([b.cpu.percent, b.event_loop.utilization]).toEqual(fast.slice(-2));
+        }
+      }
+      m.sample();
+    }
+    expect(slow).toHaveLength(4);
+    // At second 5 the 5 s window still holds the stall: the slow reader sees it, not the fast reader's
+    // last 100 ms (the old per-reader interval would have shown the slow reader 10 % at second 10 either way).
+    expect(slow[0]).toBeCloseTo(28, 5);
+    expect(slow[1]).toBeCloseTo(0.2, 5);
   });
 
   it('rejects a bad event-loop resolution with the bad value', () => {
