@@ -6,11 +6,17 @@
  * - a source that throws, or returns a value with a non-finite number or a missing part, is isolated: its
  *   category is null in the snapshot, its series are left out of the exposition, the error is listed in
  *   `errors` and counted in `collection_errors_total{source}`; every other category is unaffected;
- * - the collector's own series (collection errors, series overflow) are always exported.
+ * - rendering is isolated the same way: a source whose `metrics()` or a metric's render throws loses its
+ *   series from that exposition (the rest is served) and is counted likewise;
+ * - each source's collect (and render) time is observed in `collection_duration_seconds{source}`;
+ * - the collector's own series (collection errors and time, series overflow, instrumentation errors) are
+ *   always exported.
+ * Reads are synchronous and always fresh; `collectShared()` lets concurrent requests (scrapes, API calls)
+ * arriving in the same event-loop turn share one collection.
  */
 import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
 import { instrumentationErrors } from '../metrics/guard.ts';
-import { Counter, type AnyMetric, type Gauge, type Histogram } from '../metrics/primitives.ts';
+import { Counter, Histogram, type AnyMetric, type Gauge } from '../metrics/primitives.ts';
 import {
   CustomMetrics,
   type CustomGaugeOptions,
@@ -107,6 +113,22 @@ const EMPTY: { readonly [S in SingleSlot]: () => SourceSlots[S] } = {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: SourceError } | undefined;
 
+/** One collection: the snapshot, and its exposition rendered on first use. */
+export interface SharedCollection {
+  readonly snapshot: PerformanceSnapshot;
+  readonly text: string;
+}
+
+interface Collection {
+  snapshot: PerformanceSnapshot;
+  ok: Set<Slot>;
+  /** Seconds each source's collect() took. */
+  seconds: Map<Slot, number>;
+}
+
+const errorMessage = (err: unknown): string =>
+  err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+
 /** Path of the first value that is not finite-number/null/string/boolean/object, or null when clean. */
 export function findGarbage(value: unknown, path = ''): string | null {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
@@ -126,6 +148,8 @@ export class PerformanceMetricsCollector {
   private readonly sources = new Map<Slot, Source<unknown>>();
   private readonly collectionErrors = new Counter(CATALOG.collectionErrors);
   private readonly seriesOverflow = new Counter(CATALOG.seriesOverflow);
+  private readonly collectionDuration = new Histogram(CATALOG.collectionDuration);
+  private pending: Promise<SharedCollection> | undefined;
 
   constructor(options: CollectorOptions = {}) {
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -217,10 +241,11 @@ export class PerformanceMetricsCollector {
     }
   }
 
-  private read<S extends Slot>(slot: S): Outcome<SourceSlots[S]> {
+  private read<S extends Slot>(slot: S, seconds?: Map<Slot, number>): Outcome<SourceSlots[S]> {
     const source = this.sources.get(slot);
     if (!source) return undefined;
-    const name = source.sourceName || slot;
+    const name = this.sourceName(slot);
+    const start = performance.now();
     let message: string;
     try {
       const value = source.collect();
@@ -228,10 +253,27 @@ export class PerformanceMetricsCollector {
       if (garbage === null) return { ok: true, value: value as SourceSlots[S] };
       message = `returned invalid data: ${garbage}`;
     } catch (err) {
-      message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+      message = errorMessage(err);
+    } finally {
+      const elapsed = (performance.now() - start) / 1000;
+      if (seconds) seconds.set(slot, elapsed);
+      else this.observeTime(slot, elapsed);
     }
     this.collectionErrors.labels({ source: name }).inc();
     return { ok: false, error: { source: name, message } };
+  }
+
+  private sourceName(slot: Slot): string {
+    const name = this.sources.get(slot)?.sourceName;
+    return typeof name === 'string' && name !== '' ? name : slot;
+  }
+
+  private observeTime(slot: Slot, seconds: number): void {
+    try {
+      this.collectionDuration.labels({ source: this.sourceName(slot) }).observe(seconds);
+    } catch {
+      // A clock that went backwards is no reason to fail a collection.
+    }
   }
 
   private selection(
@@ -247,15 +289,18 @@ export class PerformanceMetricsCollector {
 
   /** One collection of every category, with the health score. */
   getAllMetrics(): PerformanceSnapshot {
-    return this.collect().snapshot;
+    const c = this.collect();
+    for (const [slot, seconds] of c.seconds) this.observeTime(slot, seconds);
+    return c.snapshot;
   }
 
-  private collect(): { snapshot: PerformanceSnapshot; ok: Set<Slot> } {
+  private collect(): Collection {
     const errors: SourceError[] = [];
     const ok = new Set<Slot>();
+    const seconds = new Map<Slot, number>();
     const outcomes = {} as { [S in Slot]: Outcome<SourceSlots[S]> };
     for (const slot of SLOTS) {
-      const outcome = this.read(slot);
+      const outcome = this.read(slot, seconds);
       (outcomes as Record<Slot, Outcome<unknown>>)[slot] = outcome;
       if (outcome?.ok === false) errors.push(outcome.error);
       else if (outcome?.ok) ok.add(slot);
@@ -281,7 +326,7 @@ export class PerformanceMetricsCollector {
       health_score: healthScore(healthInputs(base)),
       errors,
     };
-    return { snapshot, ok };
+    return { snapshot, ok, seconds };
   }
 
   /**
@@ -334,33 +379,85 @@ export class PerformanceMetricsCollector {
 
   /** One collection serving both the JSON snapshot and the exposition (the built-in history uses this). */
   collectAndExport(): { snapshot: PerformanceSnapshot; text: string } {
-    const { snapshot, ok } = this.collect();
-    let text = '';
-    for (const slot of SLOTS) {
-      if (!ok.has(slot)) continue;
-      for (const m of this.sources.get(slot)!.metrics()) text += m.render(this.prefix);
-    }
-    text += this.renderCustom();
-    this.countOverflow();
-    text +=
-      this.collectionErrors.render(this.prefix) +
-      this.seriesOverflow.render(this.prefix) +
-      instrumentationErrors.render(this.prefix);
-    return { snapshot, text };
+    const c = this.collect();
+    return { snapshot: c.snapshot, text: this.render(c) };
   }
 
-  /** Every metric object of the registered sources (for history and tests). */
+  /**
+   * One collection shared by every caller in the same event-loop turn: concurrent scrapes and API requests
+   * wait for the end of the turn and get the same snapshot (the exposition is rendered once, on first use).
+   */
+  collectShared(): Promise<SharedCollection> {
+    this.pending ??= new Promise<SharedCollection>((resolve, reject) => {
+      setImmediate(() => {
+        this.pending = undefined;
+        try {
+          const c = this.collect();
+          let text: string | undefined;
+          // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter's `this` is the result
+          const collector = this;
+          resolve({
+            snapshot: c.snapshot,
+            get text() {
+              return (text ??= collector.render(c));
+            },
+          });
+        } catch (err) {
+          reject(err instanceof Error ? err : new CollectorError(String(err)));
+        }
+      });
+    });
+    return this.pending;
+  }
+
+  /** The series of every source that collected cleanly, each rendered in isolation, and the collector's own. */
+  private render(c: Collection): string {
+    let text = '';
+    for (const slot of SLOTS) {
+      if (!c.ok.has(slot)) continue;
+      const start = performance.now();
+      try {
+        let part = '';
+        for (const m of this.sources.get(slot)!.metrics()) part += m.render(this.prefix);
+        text += part;
+      } catch (err) {
+        const source = this.sourceName(slot);
+        this.collectionErrors.labels({ source }).inc();
+        c.snapshot.errors.push({ source, message: `rendering failed: ${errorMessage(err)}` });
+      }
+      c.seconds.set(slot, (c.seconds.get(slot) ?? 0) + (performance.now() - start) / 1000);
+    }
+    for (const [slot, seconds] of c.seconds) this.observeTime(slot, seconds);
+    text += this.renderCustom();
+    this.countOverflow();
+    return (
+      text +
+      this.collectionErrors.render(this.prefix) +
+      this.collectionDuration.render(this.prefix) +
+      this.seriesOverflow.render(this.prefix) +
+      instrumentationErrors.render(this.prefix)
+    );
+  }
+
+  /** Every metric object of the registered sources (for history and tests); a source whose metrics() fails is skipped. */
   metrics(): AnyMetric[] {
     const all: AnyMetric[] = [];
-    for (const s of this.sources.values()) all.push(...s.metrics());
-    all.push(...this.custom.metrics());
+    const add = (list: () => readonly AnyMetric[]): void => {
+      try {
+        for (const m of list()) if (m && typeof m.render === 'function') all.push(m);
+      } catch {
+        // Counted when the exposition is rendered; here it only leaves these metrics out.
+      }
+    };
+    for (const s of this.sources.values()) add(() => s.metrics());
+    add(() => this.custom.metrics());
     return all;
   }
 
   /** Overflow counts are kept by each metric; the counter here pulls them at collection time. */
   private countOverflow(): void {
     for (const m of this.metrics()) {
-      if (m.overflowed > 0)
+      if (typeof m.overflowed === 'number' && m.overflowed > 0 && m.spec)
         this.seriesOverflow.labels({ metric: this.prefix + m.spec.name }).value = m.overflowed;
     }
   }

@@ -14,6 +14,7 @@
  */
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import type { PerformanceSnapshot } from '../collector/types.ts';
+import { guarded } from '../metrics/guard.ts';
 import { Sampler } from './sample.ts';
 
 export interface HistoryOptions {
@@ -97,8 +98,10 @@ export class MetricHistory {
   /** Starts sampling every resolutionMs (one sample right away). The timer does not keep the process alive. */
   start(): void {
     if (this.timer || !this.sampler) return;
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.resolutionMs);
+    // A failing sample is counted and skipped: the timer must never take the process down.
+    const sample = (): void => guarded('history', () => this.sample());
+    sample();
+    this.timer = setInterval(sample, this.resolutionMs);
     this.timer.unref();
   }
 
