@@ -115,7 +115,7 @@ describe('alerts from demo scenarios through Prometheus and Alertmanager to the 
       };
     }>(`${stack!.prometheusUrl}/api/v1/rules`);
     const rules = body.data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting'));
-    expect(rules).toHaveLength(25);
+    expect(rules).toHaveLength(27);
     const durations = Object.fromEntries(rules.map((r) => [r.name, r.duration]));
     expect(durations.CriticalCacheMissRate).toBe(10);
     expect(durations.UnhealthyProviders).toBe(10);
