@@ -57,9 +57,9 @@ describe('victor-perf demo (child process)', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-    const base = await waitFor(
-      'the URL on stdout',
-      async () => /listening on (http:\/\/\S+)/.exec(stdout)?.[1],
+    // The banner is several writes; wait for its last line (a pipe may deliver the first one alone).
+    const base = await waitFor('the banner on stdout', async () =>
+      stdout.includes('Press Ctrl+C to stop.') ? /listening on (http:\/\/\S+)/.exec(stdout)?.[1] : undefined,
     );
     expect(stdout).toContain(`dashboard  ${base}/`);
     expect(stdout).toContain(`summary    ${base}/api/performance/summary`);
