@@ -89,6 +89,8 @@ export function runTool(
 
 export interface DemoProvider {
   name: string;
+  /** The model label of its requests. */
+  model: string;
   weight: number;
   ms: [number, number];
   timeout: number;
@@ -98,10 +100,18 @@ export interface DemoProvider {
 }
 
 export const DEMO_PROVIDERS: readonly DemoProvider[] = [
-  { name: 'anthropic', weight: 45, ms: [350, 1400], timeout: 0.01, rateLimit: 0.015 },
-  { name: 'openai', weight: 35, ms: [300, 1200], timeout: 0.01, rateLimit: 0.02 },
+  {
+    name: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    weight: 45,
+    ms: [350, 1400],
+    timeout: 0.01,
+    rateLimit: 0.015,
+  },
+  { name: 'openai', model: 'gpt-4o-mini', weight: 35, ms: [300, 1200], timeout: 0.01, rateLimit: 0.02 },
   {
     name: 'local-llama',
+    model: 'llama-3.1-8b',
     weight: 20,
     ms: [60, 300],
     timeout: 0.005,
@@ -166,7 +176,9 @@ export class DemoProviderPool {
     const overloaded = stress * 0.3;
     const latency = this.rnd.between(...p.ms);
     const down = this.down(p);
-    return this.monitor.call(p.name, async () => {
+    // A streamed completion: the first chunk after part of the latency, tokens reported at the end.
+    const request = this.monitor.start(p.name, { model: p.model });
+    const run = async (): Promise<void> => {
       if (down) {
         await this.sleeper.sleep(this.rnd.between(5, 30));
         throw new ProviderError(`connect ECONNREFUSED (${p.name})`, 'Error', 'ECONNREFUSED');
@@ -183,7 +195,23 @@ export class DemoProviderPool {
         await this.sleeper.sleep(this.rnd.between(20, 80));
         throw new ProviderError(`${p.name}: 503 Service Unavailable`, 'Error', undefined, 503);
       }
-      await this.sleeper.sleep(latency);
-    });
+      const firstChunk = latency * this.rnd.between(0.15, 0.35);
+      await this.sleeper.sleep(firstChunk);
+      request.chunk();
+      await this.sleeper.sleep(latency - firstChunk);
+      const input = Math.round(this.rnd.between(800, 4000));
+      request.addUsage({
+        input,
+        cachedInput: Math.round(input * this.rnd.between(0.3, 0.8)),
+        output: Math.round(this.rnd.between(50, 600)),
+      });
+    };
+    return run().then(
+      () => request.succeed(),
+      (err: unknown) => {
+        request.fail(err);
+        throw err;
+      },
+    );
   }
 }

@@ -76,6 +76,7 @@ export const DASHBOARD_ROWS = [
   'Cache Performance',
   'Tool Selection',
   'Provider Pool',
+  'LLM usage',
   'Tool Execution',
   'Bootstrap',
   'Alerts',
@@ -272,6 +273,48 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
           'A',
           or(count(compare(max(sel(C.providerHealth, [provider]), by('provider')), '>', 0)), vector(0)),
           'active',
+        ),
+      ],
+    },
+    // --- LLM usage: what the SDK adapters report (tokens, time to first chunk, rate limits) ---
+    {
+      row: 'LLM usage',
+      title: 'Tokens per second by provider and model',
+      type: 'timeseries',
+      unit: 'short',
+      description:
+        'Input and output tokens reported by the providers (cached input and reasoning are parts of them).',
+      queries: [
+        q(
+          'A',
+          sum(rated(sel(C.providerTokens, [provider, re('type', 'input|output')])), by('provider', 'model')),
+          '{{provider}} {{model}}',
+        ),
+      ],
+    },
+    {
+      row: 'LLM usage',
+      title: 'Time to First Chunk P95 by provider',
+      type: 'timeseries',
+      unit: 'ms',
+      thresholds: red(config.thresholds.timeToFirstChunkP95Ms.threshold),
+      queries: [q('A', hq(C.providerTimeToFirstChunk, 0.95, [provider], ['provider']), '{{provider}}')],
+    },
+    {
+      row: 'LLM usage',
+      title: 'Rate-limited Requests',
+      type: 'timeseries',
+      unit: 'percentunit',
+      thresholds: red(config.thresholds.providerRateLimitRate.threshold),
+      description: 'Share of requests refused with a rate limit (HTTP 429), per provider.',
+      queries: [
+        q(
+          'A',
+          div(
+            sum(rated(sel(C.providerErrors, [provider, eq('type', 'rate_limit')])), by('provider')),
+            sum(rated(sel(C.providerRequests, [provider])), by('provider')),
+          ),
+          '{{provider}}',
         ),
       ],
     },
