@@ -1,7 +1,7 @@
 /**
  * The page's panel list: the Grafana dashboard's panels (monitoring/dashboard-panels.ts, so titles, units,
  * thresholds and queries are the same), plus a health-score stat, each with a stable id and a width on the
- * 24-column grid. The Alerts row is shown only in Prometheus mode (alerts are evaluated by Prometheus).
+ * 24-column grid. The Alerts row lists Prometheus' alerts, or in local mode the server's in-process ones.
  */
 import { DASHBOARD_ROWS, dashboardPanels, type PanelSpec } from '../monitoring/dashboard-panels.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
@@ -91,7 +91,7 @@ export function pageConfig(
   options: { mode: 'local' | 'prometheus'; resolutionMs: number; retentionMs: number },
 ): PageConfig {
   const specs = [healthScorePanel(config), ...dashboardPanels(config)];
-  const rows = DASHBOARD_ROWS.filter((r) => r !== 'Alerts' || options.mode === 'prometheus');
+  const rows = [...DASHBOARD_ROWS];
   const panels = specs
     .filter((p) => (rows as readonly string[]).includes(p.row))
     .map((p) => ({ ...p, id: slug(p.title), span: SPANS[slug(p.title)] ?? 6 }));

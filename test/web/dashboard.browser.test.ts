@@ -57,7 +57,7 @@ describe('built-in dashboard (local mode)', () => {
   it('shows every row and panel with data, and no console errors', async () => {
     const { page, errors } = await open(1440);
     const rows = await page.locator('main h2').allTextContents();
-    expect(rows.map((r) => r.trim())).toEqual([...SECTION5_ROWS, 'Bootstrap']);
+    expect(rows.map((r) => r.trim())).toEqual([...SECTION5_ROWS, 'Bootstrap', 'Alerts']);
     await expectPanelsShowData(page);
     mkdirSync('test-output', { recursive: true });
     await page.screenshot({ path: 'test-output/dashboard-desktop.png', fullPage: true });

@@ -3,7 +3,8 @@
  * createServer in local mode with a monitoring config of 1 s rule interval, 10 s rate window and 1 s `for`
  * (nothing else changed). The critical tool error alert must be listed firing by GET /api/performance/alerts,
  * reach the stack's alerts-log webhook receiver, and resolve (listed no more, a resolved message sent) once the
- * scenario ends.
+ * scenario ends. Meanwhile the dashboard page (headless Chromium) lists it in its Alerts row, firing, and no
+ * more once resolved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type PerformanceServer } from '../../src/server/server.ts';
@@ -12,6 +13,8 @@ import { startWorkload, type Workload } from '../../src/demo/workload.ts';
 import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';
 import { startAlertsLog, type AlertsLog } from '../../src/stack/alerts-log.ts';
 import type { ApiAlert } from '../../src/monitoring/alerts-eval.ts';
+import { consoleErrors, launchBrowser } from './helpers.ts';
+import type { Browser } from 'playwright-core';
 
 const config = resolveMonitoringConfig({
   rateWindow: '10s',
@@ -24,6 +27,7 @@ let workload: Workload;
 let server: PerformanceServer;
 let log: AlertsLog;
 let url: string;
+let browser: Browser | undefined;
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
@@ -45,12 +49,14 @@ async function alerts(): Promise<ApiAlert[]> {
 beforeAll(async () => {
   log = await startAlertsLog();
   collector = new PerformanceMetricsCollector();
-  workload = startWorkload({ collector, seed: 7, scenario: 'tool-errors', scenarioSeconds: 15, speed: 4 });
+  workload = startWorkload({ collector, seed: 7, scenario: 'tool-errors', scenarioSeconds: 25, speed: 4 });
   server = createServer({ collector, port: 0, monitoring: config, alertWebhooks: [log.url] });
   url = await server.start();
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
+  await browser?.close();
   workload?.stop();
   await server?.close();
   await log?.close();
@@ -61,6 +67,13 @@ describe('local alerts', () => {
     'fire during the scenario, are sent to the webhook, and resolve after it',
     { timeout: 120_000 },
     async () => {
+      const page = await browser!.newPage({ viewport: { width: 1440, height: 900 } });
+      const errors = consoleErrors(page);
+      await page.goto(`${url}/?range=5m&refresh=5s`);
+      const row = page.locator('#panel-firing-alerts');
+      await expect
+        .poll(async () => row.innerText(), { timeout: 60_000, interval: 500 })
+        .toMatch(/CriticalToolErrorRate\s+firing\s+critical/);
       const firing = await waitFor('CriticalToolErrorRate firing', async () => {
         const a = (await alerts()).find((x) => x.labels.alertname === 'CriticalToolErrorRate');
         return a?.state === 'firing' ? a : undefined;
@@ -85,6 +98,11 @@ describe('local alerts', () => {
         log.received.find((a) => a.alertname === 'CriticalToolErrorRate' && a.status === 'resolved'),
       );
       expect((await alerts()).map((a) => a.labels.alertname)).not.toContain('CriticalToolErrorRate');
+      await expect
+        .poll(async () => row.innerText(), { timeout: 30_000, interval: 500 })
+        .not.toContain('CriticalToolErrorRate');
+      expect(errors).toEqual([]);
+      await page.close();
       // One firing message (no resend within the repeat interval), then the resolved one.
       const messages = log.received
         .filter((a) => a.alertname === 'CriticalToolErrorRate')

@@ -96,6 +96,7 @@ describe('dashboard routes', () => {
       'Provider Pool',
       'Tool Execution',
       'Bootstrap',
+      'Alerts',
     ]);
     const titles = config.panels.map((p: { title: string }) => p.title);
     for (const t of [

@@ -210,6 +210,7 @@ async function reload(full) {
         if (full) await source.load(RANGES[state.range]);
         else if (!source.live) await source.refresh();
         else source.trim();
+        await source.loadAlerts();
       } else {
         await source.load(RANGES[state.range], state.filters, config.panels);
       }

@@ -1,6 +1,7 @@
 // Local mode: how each panel (by id) is drawn from the history's series and the latest snapshot.
 // The meaning of each panel follows its PromQL in the Grafana dashboard.
 
+import { alertsTable } from './alerts.js';
 import { PHASES } from './format.js';
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -39,6 +40,8 @@ const sumArrays = (arrays, n) =>
   });
 
 export const LOCAL_PANELS = {
+  // The server evaluates the alert rules in-process; the page lists what it reports.
+  'firing-alerts': (src) => alertsTable(src.alerts),
   'health-score': (src) => ({
     items: [{ value: src.last('health_score') }],
     spark: src.values('health_score'),

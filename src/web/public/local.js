@@ -23,6 +23,18 @@ export class LocalSource {
     this.latest = null;
     this.step = config.resolutionMs;
     this.rangeMs = 3600_000;
+    this.alerts = [];
+  }
+
+  /** The server's in-process alerts (pending and firing), shaped like Prometheus' /api/v1/alerts. */
+  async loadAlerts() {
+    try {
+      const r = await fetch('api/performance/alerts');
+      const body = await r.json();
+      this.alerts = r.ok && body.status === 'success' ? body.data.alerts : [];
+    } catch {
+      this.alerts = [];
+    }
   }
 
   /** Loads the whole range at a step of about one bucket per 2 px of a wide chart. */

@@ -1,6 +1,7 @@
 // Prometheus mode: each panel's PromQL (the Grafana dashboard's, variables filled in) read through the server's
 // proxy from /api/v1/query_range and /api/v1/query; the Alerts row lists /api/v1/alerts.
 
+import { alertsTable } from './alerts.js';
 import { PHASES } from './format.js';
 
 const SCRAPE_S = 15;
@@ -174,7 +175,7 @@ export class PromSource {
       case 'piechart':
         return { items: this.itemsOf(panel) };
       case 'table':
-        return panel.id === 'firing-alerts' ? this.alertsTable() : this.table(panel);
+        return panel.id === 'firing-alerts' ? alertsTable(this.alerts) : this.table(panel);
     }
     return { items: [] };
   }
@@ -199,40 +200,6 @@ export class PromSource {
             : Math.round(i.value);
         return { label: i.label, value };
       }),
-    };
-  }
-
-  alertsTable() {
-    const order = { firing: 0, pending: 1 };
-    const rows = this.alerts
-      .slice()
-      .sort(
-        (a, b) =>
-          (order[a.state] ?? 2) - (order[b.state] ?? 2) ||
-          a.labels.alertname.localeCompare(b.labels.alertname),
-      )
-      .map((a) => ({
-        alert: a.labels.alertname,
-        state: { text: a.state, color: a.state === 'firing' ? 'red' : 'yellow' },
-        severity: {
-          text: a.labels.severity ?? '',
-          color: a.labels.severity === 'critical' ? 'red' : 'orange',
-        },
-        component: a.labels.component ?? '',
-        summary: a.annotations?.summary ?? '',
-        since: a.activeAt ? new Date(a.activeAt).toLocaleTimeString() : '',
-      }));
-    return {
-      columns: [
-        { key: 'alert', title: 'Alert' },
-        { key: 'state', title: 'State' },
-        { key: 'severity', title: 'Severity' },
-        { key: 'component', title: 'Component' },
-        { key: 'summary', title: 'Summary' },
-        { key: 'since', title: 'Active since' },
-      ],
-      rows,
-      empty: 'No active alerts',
     };
   }
 }
