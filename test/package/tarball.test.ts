@@ -89,6 +89,7 @@ describe('a consumer of the installed package', () => {
       entries: {
         fastify: 'function',
         monitoring: 'function',
+        otel: 'function',
         server: 'function',
         aiSdk: 'function',
         openai: 'function',

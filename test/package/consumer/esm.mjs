@@ -2,6 +2,7 @@
 import { PerformanceMetricsCollector, ToolExecutionMonitor, VERSION } from 'victor-perf';
 import * as fastify from 'victor-perf/fastify';
 import * as monitoring from 'victor-perf/monitoring';
+import * as otel from 'victor-perf/otel';
 import * as server from 'victor-perf/server';
 import * as aiSdk from 'victor-perf/ai-sdk';
 import * as openai from 'victor-perf/openai';
@@ -21,6 +22,7 @@ console.log(
     entries: {
       fastify: typeof fastify.performanceRoutes,
       monitoring: typeof monitoring.buildDashboard,
+      otel: typeof otel.createMetricProducer,
       server: typeof server.createServer,
       aiSdk: typeof aiSdk.performanceMiddleware,
       openai: typeof openai.classifyOpenAIError,
