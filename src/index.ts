@@ -55,6 +55,10 @@ export { HEALTH_WEIGHTS, healthScore } from './collector/health.ts';
 
 export { VERSION } from './version.ts';
 
+// --- alongside prom-client: one scrape for both ---
+export { PROM_CLIENT_EQUIVALENTS, combinedMetrics } from './collector/prom-client.ts';
+export type { CombinedMetricsOptions, PromClientRegistryLike } from './collector/prom-client.ts';
+
 // --- custom metrics, declared by the application ---
 export { CustomMetrics } from './sources/custom.ts';
 export type {

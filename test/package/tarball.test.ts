@@ -55,29 +55,33 @@ describe('the packed package', () => {
     expect(messages.map((m) => formatMessage(m, pkg))).toEqual([]);
   });
 
-  it('are-the-types-wrong reports nothing (ESM-only profile: require() of ESM is Node >= 20.19)', async () => {
-    const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
-    const result = await run(
-      process.execPath,
-      [attw, app.tarball, '--profile', 'esm-only', '--format', 'json'],
-      {
-        maxBuffer: 16 << 20,
-      },
-    ).then(
-      ({ stdout }) => ({ stdout, code: 0 }),
-      (err: { stdout: string; code: number }) => err,
-    );
-    // The profile leaves out node10 (no `exports` support) and require() from CJS under node16 rules (it
-    // predates require() of ESM); every other resolution must be clean, and the CLI's verdict must be a pass.
-    const report = JSON.parse(result.stdout) as {
-      analysis: { problems: Array<{ resolutionKind?: string }> };
-    };
-    const counted = report.analysis.problems.filter(
-      (p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs',
-    );
-    expect(counted).toEqual([]);
-    expect(result.code).toBe(0);
-  });
+  it(
+    'are-the-types-wrong reports nothing (ESM-only profile: require() of ESM is Node >= 20.19)',
+    { timeout: 180_000 },
+    async () => {
+      const attw = join(ROOT, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+      const result = await run(
+        process.execPath,
+        [attw, app.tarball, '--profile', 'esm-only', '--format', 'json'],
+        {
+          maxBuffer: 16 << 20,
+        },
+      ).then(
+        ({ stdout }) => ({ stdout, code: 0 }),
+        (err: { stdout: string; code: number }) => err,
+      );
+      // The profile leaves out node10 (no `exports` support) and require() from CJS under node16 rules (it
+      // predates require() of ESM); every other resolution must be clean, and the CLI's verdict must be a pass.
+      const report = JSON.parse(result.stdout) as {
+        analysis: { problems: Array<{ resolutionKind?: string }> };
+      };
+      const counted = report.analysis.problems.filter(
+        (p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs',
+      );
+      expect(counted).toEqual([]);
+      expect(result.code).toBe(0);
+    },
+  );
 });
 
 describe('a consumer of the installed package', () => {
