@@ -106,18 +106,13 @@ export class VictorPerfMetricProducer implements MetricProducer {
     });
     switch (family.type) {
       case 'counter':
-        return {
-          descriptor,
-          aggregationTemporality: CUMULATIVE,
-          dataPointType: SUM,
-          isMonotonic: true,
-          dataPoints: family.samples.map((s) => point(s.labels, s.value)),
-        } as MetricData;
       case 'gauge':
         return {
           descriptor,
           aggregationTemporality: CUMULATIVE,
-          dataPointType: GAUGE,
+          ...(family.type === 'counter'
+            ? { dataPointType: SUM, isMonotonic: true }
+            : { dataPointType: GAUGE }),
           dataPoints: family.samples.map((s) => point(s.labels, s.value)),
         } as MetricData;
       case 'histogram':
