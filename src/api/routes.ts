@@ -130,7 +130,8 @@ export function apiRoutes(options: ApiRoutesOptions): Route[] {
     {
       path: `${API_PREFIX}/summary`,
       access: 'api',
-      handle: () => jsonReply(200, collector.getAllMetrics(), NO_STORE),
+      // Requests arriving together share one collection.
+      handle: async () => jsonReply(200, (await collector.collectShared()).snapshot, NO_STORE),
       doc: {
         operationId: 'getSummary',
         summary: 'Every category, the health score (0..100) and the sources that failed in this collection',
@@ -154,10 +155,10 @@ export function apiRoutes(options: ApiRoutesOptions): Route[] {
       doc: { operationId: c.operationId, summary: c.summary, body: c.schema, canFail: true },
     });
   }
-  const scrape = (): Reply => ({
+  const scrape = async (): Promise<Reply> => ({
     status: 200,
     headers: { 'content-type': PROMETHEUS_CONTENT_TYPE, ...NO_STORE },
-    body: collector.exportPrometheus(),
+    body: (await collector.collectShared()).text,
   });
   const scrapeDoc = {
     summary: 'Prometheus text exposition (format 0.0.4)',
