@@ -115,6 +115,15 @@ describe('every per-name structure is bounded', () => {
     expect(text).toContain('victor_provider_requests_total{provider=""} 199000\n');
   });
 
+  it('calls with a model past the provider limit keep usage series bounded too', async () => {
+    const m = new ProviderPoolMonitor({ clock: new ManualClock(), maxSeries: 10 });
+    for (let i = 0; i < 2_000; i++) await m.call(`p-${i}`, () => 'ok', { model: `model-${i % 3}` });
+    expect(m.collect().pool.total).toBe(11);
+    expect(m.usage.modelRequests.seriesCount).toBeLessThanOrEqual(11);
+    expect(m.usage.tokens.seriesCount).toBeLessThanOrEqual(44);
+    expect(render(m)).toContain('victor_provider_requests_total{provider=""} 1990\n');
+  });
+
   it('series_overflow_total counts the records folded, not the first look-up', () => {
     const collector = new PerformanceMetricsCollector();
     const tools = new ToolExecutionMonitor({ clock: new ManualClock(), maxSeries: 10 });
