@@ -17,6 +17,7 @@ import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { findSpec, type MetricUnit } from '../metrics/catalog.ts';
 import { histogramSeries, parseExposition, type Family } from '../metrics/parse.ts';
 import { VERSION } from '../version.ts';
+import { genAiFamily } from './genai.ts';
 
 // The SDK's enums, by value (DataPointType, AggregationTemporality, ValueType): stable across 2.x.
 const HISTOGRAM = 0;
@@ -40,6 +41,19 @@ const UNITS: Record<MetricUnit, string> = {
 export interface OtelProducerOptions {
   /** Instrumentation scope name (default `victor-perf`). */
   scopeName?: string;
+  /**
+   * Also export the provider and tool series under the OpenTelemetry GenAI semantic conventions
+   * (`gen_ai.client.operation.duration`, `gen_ai.client.token.usage`, ...), beside our own names
+   * (default true). `false` exports our names only.
+   */
+  genAi?: boolean;
+}
+
+interface Descriptor {
+  name: string;
+  description: string;
+  unit: string;
+  valueType: number;
 }
 
 type HrTime = [seconds: number, nanoseconds: number];
@@ -56,6 +70,7 @@ function attributes(labels: Record<string, string>): Record<string, string> {
 export class VictorPerfMetricProducer implements MetricProducer {
   private readonly collector: PerformanceMetricsCollector;
   private readonly scopeName: string;
+  private readonly genAi: boolean;
   /** Our series are cumulative since they were created; the producer's creation stands for that start. */
   private readonly startTime = hrTime(Date.now());
 
@@ -66,7 +81,11 @@ export class VictorPerfMetricProducer implements MetricProducer {
       );
     }
     this.collector = collector;
+    if (options.genAi !== undefined && typeof options.genAi !== 'boolean') {
+      throw new TypeError(`genAi must be a boolean, got ${JSON.stringify(options.genAi)}`);
+    }
     this.scopeName = options.scopeName ?? 'victor-perf';
+    this.genAi = options.genAi ?? true;
   }
 
   async collect(_options?: MetricCollectOptions): Promise<CollectionResult> {
@@ -75,8 +94,27 @@ export class VictorPerfMetricProducer implements MetricProducer {
     try {
       const endTime = hrTime(Date.now());
       for (const family of parseExposition(this.collector.exportPrometheus())) {
-        const data = this.toMetricData(family, endTime);
+        const bare = this.bareName(family.name);
+        const descriptor = {
+          name: family.name,
+          description: family.help,
+          unit: this.unit(bare),
+          valueType: DOUBLE,
+        };
+        const data = this.toMetricData(family, endTime, descriptor, 1);
         if (data) metrics.push(data);
+        const genAi = this.genAi ? genAiFamily(family, bare) : undefined;
+        if (genAi) {
+          const { mapping } = genAi;
+          const descriptor = {
+            name: mapping.name,
+            description: mapping.description,
+            unit: mapping.unit,
+            valueType: DOUBLE,
+          };
+          const converted = this.toMetricData(genAi.family, endTime, descriptor, mapping.divisor);
+          if (converted) metrics.push(converted);
+        }
       }
     } catch (err) {
       errors.push(err);
@@ -91,13 +129,13 @@ export class VictorPerfMetricProducer implements MetricProducer {
     };
   }
 
-  private toMetricData(family: Family, endTime: HrTime): MetricData | undefined {
-    const descriptor = {
-      name: family.name,
-      description: family.help,
-      unit: this.unit(family.name),
-      valueType: DOUBLE,
-    };
+  /** `divisor` divides values, sums and bucket bounds (1 for our own series). */
+  private toMetricData(
+    family: Family,
+    endTime: HrTime,
+    descriptor: Descriptor,
+    divisor: number,
+  ): MetricData | undefined {
     const point = <T>(labels: Record<string, string>, value: T) => ({
       startTime: this.startTime,
       endTime,
@@ -113,7 +151,7 @@ export class VictorPerfMetricProducer implements MetricProducer {
           ...(family.type === 'counter'
             ? { dataPointType: SUM, isMonotonic: true }
             : { dataPointType: GAUGE }),
-          dataPoints: family.samples.map((s) => point(s.labels, s.value)),
+          dataPoints: family.samples.map((s) => point(s.labels, s.value / divisor)),
         } as MetricData;
       case 'histogram':
         return {
@@ -123,8 +161,12 @@ export class VictorPerfMetricProducer implements MetricProducer {
           dataPoints: histogramSeries(family).map((h) => {
             // Cumulative bucket counts to per-bucket counts; the last (+Inf) bucket has no boundary.
             const counts = h.cumulative.map((c, i) => c - (i === 0 ? 0 : h.cumulative[i - 1]!));
-            const boundaries = h.bounds.filter((b) => b !== Infinity);
-            return point(h.labels, { buckets: { boundaries, counts }, sum: h.sum, count: h.count });
+            const boundaries = h.bounds.filter((b) => b !== Infinity).map((b) => b / divisor);
+            return point(h.labels, {
+              buckets: { boundaries, counts },
+              sum: h.sum / divisor,
+              count: h.count,
+            });
           }),
         } as MetricData;
       default:
@@ -132,8 +174,11 @@ export class VictorPerfMetricProducer implements MetricProducer {
     }
   }
 
-  private unit(name: string): string {
-    const bare = name.startsWith(this.collector.prefix) ? name.slice(this.collector.prefix.length) : name;
+  private bareName(name: string): string {
+    return name.startsWith(this.collector.prefix) ? name.slice(this.collector.prefix.length) : name;
+  }
+
+  private unit(bare: string): string {
     const spec = findSpec(bare) ?? this.collector.custom.metrics().find((m) => m.spec.name === bare)?.spec;
     return spec ? UNITS[spec.unit] : '';
   }
