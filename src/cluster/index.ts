@@ -5,7 +5,7 @@
  * every read of a worker's collector, which is what a shared `cluster` port serves.
  *
  * Reads are synchronous and show the values collected by the last `refresh()`. Call it before a read that
- * must be current, e.g. `server.app.addHook('onRequest', () => cluster.refresh())`.
+ * must be current, e.g. `createServer({ collector, onRequest: () => reporter.refresh() })`.
  */
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { isMainThread, parentPort, threadId, type MessagePort, type Worker } from 'node:worker_threads';

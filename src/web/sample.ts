@@ -121,6 +121,19 @@ export class Sampler {
       if (p) providerErrors.set(p, (providerErrors.get(p) ?? 0) + s.value);
     }
     for (const [p, v] of providerErrors) rate(`provider_errors_per_s{provider=${p}}`, v);
+    // LLM usage, as the Grafana row reads it: input + output tokens by provider and model, rate-limit errors.
+    const tokens = new Map<string, number>();
+    for (const s of series(CATALOG.providerTokens.name)) {
+      const { provider, model, type } = s.labels;
+      if (!provider || model === undefined || (type !== 'input' && type !== 'output')) continue;
+      const id = `provider_tokens_per_s{provider=${provider},model=${model}}`;
+      tokens.set(id, (tokens.get(id) ?? 0) + s.value);
+    }
+    for (const [id, v] of tokens) rate(id, v);
+    for (const s of series(CATALOG.providerErrors.name)) {
+      const p = s.labels.provider;
+      if (p && s.labels.type === 'rate_limit') rate(`provider_rate_limited_per_s{provider=${p}}`, s.value);
+    }
 
     const exec = snapshot.tool_execution;
     for (const q of ['p50', 'p95', 'p99'] as const)
@@ -136,12 +149,16 @@ export class Sampler {
     for (const metric of this.collector.metrics()) {
       if (metric.spec.type !== 'histogram') continue;
       const name = metric.spec.name;
-      if (name !== CATALOG.providerLatency.name && name !== CATALOG.toolExecutionDuration.name) continue;
-      const label = name === CATALOG.providerLatency.name ? 'provider' : 'tool';
+      const prefixFor: Record<string, string> = {
+        [CATALOG.providerLatency.name]: 'provider_latency',
+        [CATALOG.providerTimeToFirstChunk.name]: 'provider_first_chunk',
+      };
+      if (!(name in prefixFor) && name !== CATALOG.toolExecutionDuration.name) continue;
+      const label = name in prefixFor ? 'provider' : 'tool';
       for (const child of (metric as { entries(): IterableIterator<HistogramChild> }).entries()) {
         const value = parseLabels(child.labelText)[label];
         if (!value) continue;
-        if (label === 'provider') set(`provider_latency_p95_ms{provider=${value}}`, child.percentile(0.95));
+        if (label === 'provider') set(`${prefixFor[name]}_p95_ms{provider=${value}}`, child.percentile(0.95));
         else {
           set(`tool_duration_p95_ms{tool=${value}}`, child.percentile(0.95));
           set(`tool_duration_p99_ms{tool=${value}}`, child.percentile(0.99));

@@ -11,7 +11,7 @@ import { DEFAULT_USAGE, startMockLlm, type MockLlm } from './mock-llm.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 // Inside the project (ignored by git), so that the snippets resolve the SDKs and `victor-perf` (tsconfig paths).
-const dir = resolve(root, '.tmp/readme-snippets');
+const dir = resolve(root, '.tmp/readme-agent-snippets');
 
 function snippets(): Map<string, string> {
   const readme = readFileSync(resolve(root, 'README.md'), 'utf8');

@@ -15,7 +15,7 @@ import {
   type Demo,
   type Prometheus,
 } from './helpers.ts';
-import { expectPanelsShowData, panelViews, SECTION5_ROWS } from './page-checks.ts';
+import { expectPanelsShowData, panelViews, PAGE_ROWS } from './page-checks.ts';
 
 let demo: Demo | undefined;
 let prometheus: Prometheus | undefined;
@@ -70,7 +70,7 @@ describe('built-in dashboard (Prometheus mode)', () => {
     await page.waitForTimeout(300);
     expect(await page.locator('#mode').textContent()).toBe('Prometheus');
     const rows = (await page.locator('main h2').allTextContents()).map((r) => r.trim());
-    expect(rows).toEqual([...SECTION5_ROWS, 'Bootstrap', 'Alerts']);
+    expect(rows).toEqual(PAGE_ROWS);
     await expectPanelsShowData(page);
     // the alerts panel lists what Prometheus reports (it may be empty for a healthy demo)
     const alerts = page.locator('#panel-firing-alerts');

@@ -2,12 +2,16 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
-export const SECTION5_ROWS = [
+/** The page's rows in order: the description's, the LLM usage row before Tool Execution, then ours. */
+export const PAGE_ROWS = [
   'Overview',
   'Cache Performance',
   'Tool Selection',
   'Provider Pool',
+  'LLM usage',
   'Tool Execution',
+  'Bootstrap',
+  'Alerts',
 ];
 
 /** reference.md section 5, plus the bootstrap row and the health score. */

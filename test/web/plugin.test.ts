@@ -94,6 +94,7 @@ describe('dashboard routes', () => {
       'Cache Performance',
       'Tool Selection',
       'Provider Pool',
+      'LLM usage',
       'Tool Execution',
       'Bootstrap',
       'Alerts',

@@ -141,6 +141,31 @@ export const LOCAL_PANELS = {
     };
   },
 
+  'tokens-per-second-by-provider-and-model': (src, ctx) =>
+    seriesFrame(
+      src,
+      ctx,
+      src
+        .matching('provider_tokens_per_s', 'provider', ctx.f.provider)
+        .map((m) => [`${m.labels.provider} ${m.labels.model}`, m.values]),
+    ),
+  'time-to-first-chunk-p95-by-provider': (src, ctx) =>
+    seriesFrame(src, ctx, byLabel(src, 'provider_first_chunk_p95_ms', 'provider', ctx.f.provider)),
+  'rate-limited-requests': (src, ctx) =>
+    seriesFrame(
+      src,
+      ctx,
+      src.matching('provider_requests_per_s', 'provider', ctx.f.provider).map((m) => {
+        const limited = src.values(`provider_rate_limited_per_s{provider=${m.labels.provider}}`);
+        // No rate-limit series yet means none so far: 0 where there were requests, as the PromQL would
+        // give once the counter exists.
+        return [
+          m.labels.provider,
+          m.values.map((r, i) => (r === null || r <= 0 ? null : (limited[i] ?? 0) / r)),
+        ];
+      }),
+    ),
+
   'execution-duration-p95-p99': (src, ctx) =>
     seriesFrame(
       src,
