@@ -1,5 +1,5 @@
 /**
- * The REST API as a framework-free route table: reference.md section 3, plus the scrape paths, `/healthz`,
+ * The REST API as a framework-free route table: the original API's endpoints, plus the scrape paths, `/healthz`,
  * `/readyz` and the OpenAPI document. The node, fetch and Fastify adapters serve these same entries; adding
  * an endpoint is adding one entry.
  *

@@ -1,5 +1,5 @@
 /**
- * JSON Schemas of the wire contract (reference.md section 3), declared once: the OpenAPI document is built
+ * JSON Schemas of the original API's wire contract, declared once: the OpenAPI document is built
  * from them and the tests check responses against the field lists they name.
  *
  * A value that can be unknown is declared `type: ['number', 'null']` (`null`, never a fake 0). Maps keyed by

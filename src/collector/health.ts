@@ -1,5 +1,5 @@
 /**
- * The health score (0..100) with the original's weights (reference.md section 6):
+ * The health score (0..100) with the original's weights:
  *   40 % overall cache hit rate, 30 % tool success (1 - error rate), 10 % CPU headroom (1 - cpu/100),
  *   10 % memory headroom (1 - memory / 2 GiB), 10 % latency headroom (1 - min(1, selection P95 / 5000 ms)).
  *

@@ -1,5 +1,5 @@
 /**
- * Snapshot shapes: the wire contract of reference.md section 3. Field names are snake_case because the
+ * Snapshot shapes: the wire contract of the original API. Field names are snake_case because the
  * original's clients read them; we may add fields, never rename them. `null` means "cannot be known yet"
  * (a hit rate with no lookups), never a fake 0.
  */

@@ -3,7 +3,7 @@
  *
  * The exporter, the JSON API, the alert and recording rules, the Grafana dashboard and the built-in dashboard
  * all refer to these entries. Names here carry no prefix; `metricName(spec, prefix)` adds it (default `victor_`).
- * Names, types and meanings of the description's metrics are kept (reference.md section 4); the others are
+ * Names, types and meanings of the description's metrics are kept; the others are
  * ours, added so that every panel and alert has a real series behind it.
  */
 
@@ -117,7 +117,7 @@ function spec<const L extends string>(s: MetricSpec<L>): MetricSpec<L> {
 const ns4 = { namespace: [...CACHE_NAMESPACES, 'overall'] } as const;
 
 export const CATALOG = {
-  // --- cache (reference.md section 4) ---
+  // --- cache (the description's metric reference) ---
   cacheHitRate: spec({
     name: 'cache_hit_rate',
     type: 'gauge',

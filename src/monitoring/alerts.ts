@@ -1,5 +1,5 @@
 /**
- * The alerts of reference.md section 6, built from catalog entries and the monitoring config.
+ * The description's alerts, built from catalog entries and the monitoring config.
  *
  * Aggregation follows what each signal means: ratios and quantiles are computed over rates summed across
  * replicas (one value per job); resource gauges (memory, CPU, threads, evictions) belong to one process and

@@ -1,7 +1,7 @@
 /**
  * One monitoring config: every threshold, `for` duration, severity, selector, receiver and namespace the alert
  * rules, dashboard, Alertmanager config and Kubernetes manifests are derived from (the kubernetes-mixin
- * `config.libsonnet` habit). Defaults are the description's values (reference.md section 6); users override any
+ * `config.libsonnet` habit). Defaults are the description's values; users override any
  * part from a YAML/JSON file instead of editing generated files.
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The panels of the Grafana dashboard (reference.md section 5 plus bootstrap and alerts), as plain data: the
+ * The panels of the Grafana dashboard (the description's panels plus bootstrap and alerts), as plain data: the
  * Grafana builder (dashboard.ts), the live-stack tests (every query against a real Prometheus) and the built-in
  * web dashboard all read this one list. Queries aggregate across replicas (`sum by (...)`) and honour the
  * dashboard's filter variables.

@@ -1,7 +1,7 @@
 /**
  * Query-form building blocks shared by the rules and the dashboard, bound to the monitoring config (prefix,
  * selector, replica labels, rate window). Every metric comes from a catalog entry, so a query against a series
- * nothing emits cannot be written (reference.md section 7, defect 3).
+ * nothing emits cannot be written (README "How it differs from the original", item 3).
  */
 import { metricName, type MetricSpec } from '../metrics/catalog.ts';
 import {
@@ -57,7 +57,7 @@ export function rateSum(
 
 /**
  * Quantile over the buckets summed across replicas before `histogram_quantile` (averaging per-replica quantiles
- * is wrong; reference.md section 7, defect 9).
+ * is wrong; README "How it differs from the original", item 9).
  */
 export function quantile(
   config: MonitoringConfig,

@@ -86,7 +86,7 @@ export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
 }
 
 /**
- * Health score 0..100 with the original's weights (reference.md section 6), fixed (defect 2): every term is
+ * Health score 0..100 with the original's weights, fixed (defect 2): every term is
  * aggregated across replicas to the same label set (the job's target labels), so the terms match one to one.
  * A term with no data yet (no lookups, no executions, no selections) counts as healthy through `or` with an
  * anchor series of the same labels (the process is up), so the score always has a value while the job runs.

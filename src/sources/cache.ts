@@ -1,6 +1,6 @@
 /**
  * The tool selection cache: "which tools fit this query", in namespaces `query`, `context` and `rl`, each an
- * LRU with its own TTL (reference.md section 2), built on lru-cache.
+ * LRU with its own TTL, built on lru-cache.
  *
  * Recording: a lookup is one `Map` get for the namespace, lru-cache's get, and one counter increment on a child
  * bound at construction. Evictions are counted from lru-cache's dispose reason: `evict` (capacity, LRU) and
@@ -322,7 +322,7 @@ export class ToolSelectionCache<V = string[]> implements Source<CacheSourceData>
         memory: { bytes, mb: bytes / BYTES_PER_MB },
         entries: { total: held, active },
         operations: { lookups, hits, misses, evictions },
-        // Miss rate is over lookups only: evictions are not lookups (reference.md section 7, defect 7).
+        // Miss rate is over lookups only: evictions are not lookups (README "How it differs from the original", item 7).
         rates: { hit: overallRate, miss: ratio(misses, lookups), eviction: ratio(evictions, lookups) },
       },
       selection: {

@@ -3,7 +3,7 @@
  *
  * A selection is timed as the caller sees it (cache lookup, plus the selector on a miss) into
  * `tool_duration_ms`, the histogram the selection latency alerts (1 ms / 5 ms) read; tool execution time has
- * its own histogram (reference.md section 7, defect 4). Each selection also counts as a hit or a miss per
+ * its own histogram (README "How it differs from the original", item 4). Each selection also counts as a hit or a miss per
  * namespace in `tool_selections_total`.
  */
 import { CACHE_NAMESPACES, CATALOG, type CacheNamespace } from '../metrics/catalog.ts';

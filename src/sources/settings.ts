@@ -1,5 +1,5 @@
 /**
- * Tool selection cache settings: capacity per namespace and a TTL per namespace (reference.md section 2).
+ * Tool selection cache settings: capacity per namespace and a TTL per namespace (as the description sets them).
  *
  * Sources, strongest first: environment variables, then `config/settings.yaml`, then the defaults. A bad value
  * is an error at start-up, naming the key, the value and where it came from, rather than a cache that quietly

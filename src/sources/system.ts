@@ -8,7 +8,7 @@
  * derived from that ring over a trailing window (`windowMs`, default 10 s) ending at the read. So the
  * dashboard history every 5 s, a Prometheus scrape every 15 s and API clients all see the same figures at
  * the same moment. (The original read a fresh process handle each time and so always answered 0 %;
- * reference.md section 7, defect 6.)
+ * README "How it differs from the original", item 6.)
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';

@@ -2,8 +2,8 @@
  * Tool execution: how long each tool run takes and whether it failed.
  *
  * Every execution is one observation in `tool_execution_duration_ms{tool}` and in an all-tools quantile
- * tracker, so P50/P95/P99 are taken over executions, not over per-tool averages (reference.md section 7,
- * defect 9). A tool's bound metric children and running stats live in one entry, resolved once per tool name:
+ * tracker, so P50/P95/P99 are taken over executions, not over per-tool averages (README "How it differs from the original",
+ * item 9). A tool's bound metric children and running stats live in one entry, resolved once per tool name:
  * recording is one Map look-up, and none at all through a function returned by `wrap()`.
  */
 import { CATALOG, OVERFLOW_LABEL_VALUE } from '../metrics/catalog.ts';
