@@ -9,6 +9,7 @@
  */
 import type { GaugeAggregation, MetricSpec } from '../metrics/catalog.ts';
 import type { SketchState } from '../metrics/sketch.ts';
+import { labelSetKey } from '../metrics/metric.ts';
 import { mergeSketches, type FamilyState, type HistogramSeries, type ScalarSeries } from './state.ts';
 
 export const PROCESS_LABEL = 'process';
@@ -23,8 +24,6 @@ export interface Contribution {
   /** Whether its recent quantile sketches count: alive, or exited less than a window ago. */
   readonly recent: boolean;
 }
-
-const keyOf = (values: readonly string[]): string => values.join('\u0000');
 
 export function gaugePolicy(spec: MetricSpec): GaugeAggregation {
   return spec.aggregation ?? 'per_process';
@@ -64,7 +63,7 @@ function sumScalars(g: Group): ScalarSeries[] {
   const acc = new Map<string, { values: readonly string[]; value: number }>();
   for (const { f } of g.parts) {
     for (const s of f.series as ScalarSeries[]) {
-      const k = keyOf(s.values);
+      const k = labelSetKey(s.values);
       const found = acc.get(k);
       if (found) found.value += s.value;
       else acc.set(k, { values: s.values, value: s.value });
@@ -90,7 +89,7 @@ function sumHistograms(g: Group): HistogramSeries[] {
     for (const s of f.series as HistogramSeries[]) {
       // Buckets declared differently in another process cannot add up; its series are left out.
       if (s.counts.length !== width) continue;
-      const k = keyOf(s.values);
+      const k = labelSetKey(s.values);
       let a = acc.get(k);
       if (a === undefined) {
         a = {
@@ -123,7 +122,7 @@ function mergeGauges(g: Group): FamilyState {
   if (policy !== 'per_process') {
     for (const { f } of live) {
       for (const s of f.series as ScalarSeries[]) {
-        const k = keyOf(s.values);
+        const k = labelSetKey(s.values);
         const found = combined.get(k);
         if (found) found.value = combine(policy, found.value, s.value);
         else combined.set(k, { values: s.values, value: s.value });

@@ -53,7 +53,7 @@ function wellFormed(v: string): string {
  * The map key of a label set. One label: its value. More: each value prefixed by its length, a prefix code,
  * so no two label sets share a key whatever characters the values hold.
  */
-function keyOf(values: readonly string[]): string {
+export function labelSetKey(values: readonly string[]): string {
   if (values.length === 1) return values[0]!;
   let key = '';
   for (const v of values) key += `${v.length}:${v}`;
@@ -97,13 +97,13 @@ export abstract class Metric<L extends string, C> {
       }
       list.push(v);
     }
-    let key = keyOf(list);
+    let key = labelSetKey(list);
     let found = this.children.get(key);
     if (found !== undefined) return found;
     if (list.some((v) => LONE_SURROGATE.test(v))) {
       // UTF-8 exposition writes every lone surrogate as U+FFFD: key the label set as Prometheus will see it.
       for (let i = 0; i < list.length; i++) list[i] = wellFormed(list[i]!);
-      key = keyOf(list);
+      key = labelSetKey(list);
       found = this.children.get(key);
       if (found !== undefined) return found;
     }
@@ -133,7 +133,7 @@ export abstract class Metric<L extends string, C> {
     const values = this.spec.labels.map((n) =>
       Object.hasOwn(keep, n) ? String((keep as Record<string, string>)[n]) : OVERFLOW_LABEL_VALUE,
     );
-    const key = keyOf(values);
+    const key = labelSetKey(values);
     let child = this.overflowSlots.get(key);
     if (child === undefined) {
       child = this.createChild(labelText(this.spec.labels, values), values);
@@ -171,7 +171,7 @@ export abstract class Metric<L extends string, C> {
   /** Forget one label set (its series disappears from the exposition). */
   remove(values: Labels<L>): void {
     const list = this.spec.labels.map((n) => wellFormed(String((values as Record<string, string>)[n])));
-    this.children.delete(keyOf(list));
+    this.children.delete(labelSetKey(list));
   }
 
   /** Forget every label set, and the overflow series. */
