@@ -30,7 +30,8 @@ describe('cluster merge keys', () => {
       values: string[];
       value: number;
     }[];
-    expect(series.map((s) => [s.values, s.value]).sort((l, r) => l[1] - r[1])).toEqual([
+    const found: Array<[string[], number]> = series.map((s) => [s.values, s.value]);
+    expect(found.sort((l, r) => l[1] - r[1])).toEqual([
       [['x\u0000y', 'z'], 1],
       [['x', 'y\u0000z'], 6],
     ]);
