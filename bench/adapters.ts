@@ -12,7 +12,7 @@ import { generateText, wrapLanguageModel } from 'ai';
 import { openaiReader } from '../src/adapters/openai/index.ts';
 import { performanceMiddleware } from '../src/adapters/ai-sdk/index.ts';
 import { ProviderPoolMonitor } from '../src/sources/providers.ts';
-import { startMockLlm } from '../test/adapters/mock-llm.ts';
+import { startMockLlm } from '../src/demo/mock-llm.ts';
 import { benchAsync, printTable, type Row } from './harness.ts';
 
 const pool = new ProviderPoolMonitor();

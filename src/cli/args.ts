@@ -55,6 +55,9 @@ ${SCENARIOS.map((s) => `                             ${s.padEnd(18)} ${SCENARIO_
   --memory-cap-mb <n>      memory-pressure: resident memory to grow to, in MiB (default 1229)
   --scenario-duration <s>  End the scenario after this many seconds and go back to normal (default: never),
                            so that the alerts it fired can be seen to resolve
+  --agent                  Also run a real AI SDK agent loop (generateText/streamText with a tool) against a
+                           mock model server on loopback, measured through victor-perf/ai-sdk (provider
+                           "mock"); needs the ai, @ai-sdk/openai-compatible and zod packages
 `;
 
 export const SERVE_HELP = `Usage: victor-perf serve [options]
@@ -84,6 +87,8 @@ export interface DemoArgs extends ServerArgs {
   seed: number;
   memoryCapMb: number | undefined;
   scenarioSeconds: number | undefined;
+  /** Also run a real AI SDK agent loop against a loopback mock model server. */
+  agent: boolean;
 }
 
 const serverOptions = {
@@ -104,6 +109,7 @@ const demoOptions = {
   seed: { type: 'string' },
   'memory-cap-mb': { type: 'string' },
   'scenario-duration': { type: 'string' },
+  agent: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Parsed<O extends ParseArgsConfig['options']> = ReturnType<
@@ -220,6 +226,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       values['scenario-duration'] === undefined
         ? undefined
         : integer('scenario-duration', values['scenario-duration'], 1, 7 * 24 * 3600),
+    agent: values.agent === true,
   };
 }
 

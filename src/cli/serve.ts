@@ -6,6 +6,7 @@
 import { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { resolveToken } from '../api/auth.ts';
 import { ExposureError, createServer, type PerformanceServer } from '../server/server.ts';
+import { startAgent } from '../demo/agent.ts';
 import { startWorkload, type Workload } from '../demo/workload.ts';
 import { SystemMonitor } from '../sources/system.ts';
 import type { DemoArgs, ServerArgs } from './args.ts';
@@ -111,11 +112,18 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
     ...(args.scenarioSeconds === undefined ? {} : { scenarioSeconds: args.scenarioSeconds }),
     log: (line) => io.err(line),
   });
+  const { providers, tools } = workload.components;
+  const agent = args.agent ? await startAgent({ providers, tools, log: (line) => io.err(line) }) : undefined;
   return runServer(args, io, {
     collector,
     ready: () => workload.ready,
-    title: `simulated agent workload: scenario ${workload.scenario}, seed ${args.seed}`,
-    cleanup: () => workload.stop(),
+    title:
+      `simulated agent workload: scenario ${workload.scenario}, seed ${args.seed}` +
+      (agent ? `; AI SDK agent against the mock model server at ${agent.url}` : ''),
+    cleanup: () => {
+      workload.stop();
+      void agent?.stop().catch(() => {});
+    },
   });
 }
 

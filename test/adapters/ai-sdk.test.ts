@@ -8,7 +8,7 @@ import { classifyProviderError } from '../../src/sources/provider-errors.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
 import { render } from '../sources/helpers.ts';
-import { DEFAULT_USAGE, startMockLlm, type MockLlm } from './mock-llm.ts';
+import { DEFAULT_USAGE, startMockLlm, type MockLlm } from '../../src/demo/mock-llm.ts';
 
 let mock: MockLlm;
 let pool: ProviderPoolMonitor;

@@ -4,7 +4,7 @@ import { anthropicReader } from '../../src/adapters/anthropic/index.ts';
 import { ManualClock } from '../../src/metrics/sketch.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
 import { render } from '../sources/helpers.ts';
-import { DEFAULT_USAGE, startMockLlm, type MockLlm } from './mock-llm.ts';
+import { DEFAULT_USAGE, startMockLlm, type MockLlm } from '../../src/demo/mock-llm.ts';
 
 let mock: MockLlm;
 let pool: ProviderPoolMonitor;

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_USAGE, startMockLlm, type MockLlm } from './mock-llm.ts';
+import { DEFAULT_USAGE, startMockLlm, type MockLlm } from '../../src/demo/mock-llm.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 // Inside the project (ignored by git), so that the snippets resolve the SDKs and `victor-perf` (tsconfig paths).

@@ -1,5 +1,5 @@
 /**
- * A scripted LLM server on loopback for the adapter tests: OpenAI-compatible (`/v1/chat/completions`) and
+ * A scripted LLM server on loopback, for the demo's agent and the adapter tests: OpenAI-compatible (`/v1/chat/completions`) and
  * Anthropic-style (`/v1/messages`), JSON or SSE. Each request takes the next queued plan (or the default
  * one): an error status, delays before the headers and between chunks, a dropped connection mid-stream, a
  * tool call instead of text. The server logs what it did, so tests compare the monitor with the facts.
