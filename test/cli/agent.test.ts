@@ -2,16 +2,15 @@
  * The demo's real agent: the AI SDK agent loop against the loopback mock model server, measured through the
  * adapter only; the one-line fallback where the SDK packages are absent; and `victor-perf demo --agent`.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDemoArgs } from '../../src/cli/args.ts';
 import { startAgent, type Agent } from '../../src/demo/agent.ts';
 import { DEFAULT_USAGE } from '../../src/demo/mock-llm.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
+import { spawnDemo } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const agents: Agent[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
 afterEach(async () => {
@@ -75,21 +74,14 @@ describe('the demo agent', () => {
   });
 
   it("victor-perf demo --agent serves the agent's model, tokens and tools on /metrics", async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--port', '0', '--agent'],
-      { cwd: ROOT, env: { ...process.env, VICTOR_PERF_TOKEN: '' } },
-    );
+    const { child, stdout, stderr, exited } = spawnDemo(['--port', '0', '--agent']);
     children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const base = await waitFor('the banner', () =>
-      stdout.includes('Press Ctrl+C to stop.') ? /listening on (http:\/\/\S+)/.exec(stdout)?.[1] : undefined,
+      stdout().includes('Press Ctrl+C to stop.')
+        ? /listening on (http:\/\/\S+)/.exec(stdout())?.[1]
+        : undefined,
     );
-    expect(stdout).toContain('AI SDK agent against the mock model server at http://127.0.0.1:');
+    expect(stdout()).toContain('AI SDK agent against the mock model server at http://127.0.0.1:');
     const text = await waitFor('the agent on /metrics', async () => {
       const body = await (await fetch(`${base}/metrics`)).text();
       return body.includes('victor_provider_time_to_first_chunk_ms_count{provider="mock"}') &&
@@ -102,7 +94,7 @@ describe('the demo agent', () => {
       /victor_provider_tokens_total\{provider="mock",model="demo-model",type="input"\} [1-9]/,
     );
     child.kill('SIGTERM');
-    expect(await exited, stderr).toBe(0);
-    expect(stderr).not.toContain('not installed');
+    expect(await exited, stderr()).toBe(0);
+    expect(stderr()).not.toContain('not installed');
   }, 60_000);
 });

@@ -1,10 +1,8 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run, type CliIO } from '../../src/cli/main.ts';
+import { MAIN, ROOT, spawnDemo } from './helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = 'src/cli/main.ts';
 const children: ChildProcessWithoutNullStreams[] = [];
 
 afterEach(() => {
@@ -46,24 +44,19 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 3
 
 describe('victor-perf demo (child process)', () => {
   it('serves live data from every category and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'demo', '--port', '0'], {
-      cwd: ROOT,
-      env: { ...process.env, VICTOR_PERF_TOKEN: '' },
-    });
+    const demo = spawnDemo(['--port', '0']);
+    const { child, exited } = demo;
     children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
     // The banner is several writes; wait for its last line (a pipe may deliver the first one alone).
     const base = await waitFor('the banner on stdout', async () =>
-      stdout.includes('Press Ctrl+C to stop.') ? /listening on (http:\/\/\S+)/.exec(stdout)?.[1] : undefined,
+      demo.stdout().includes('Press Ctrl+C to stop.')
+        ? /listening on (http:\/\/\S+)/.exec(demo.stdout())?.[1]
+        : undefined,
     );
-    expect(stdout).toContain(`dashboard  ${base}/`);
-    expect(stdout).toContain(`summary    ${base}/api/performance/summary`);
-    expect(stdout).toContain(`metrics    ${base}/metrics`);
+    expect(demo.stdout()).toContain(`dashboard  ${base}/`);
+    expect(demo.stdout()).toContain(`summary    ${base}/api/performance/summary`);
+    expect(demo.stdout()).toContain(`metrics    ${base}/metrics`);
     await waitFor('readiness', async () =>
       (await fetch(`${base}/readyz`)).status === 200 ? true : undefined,
     );
@@ -97,9 +90,9 @@ describe('victor-perf demo (child process)', () => {
     const t0 = Date.now();
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 5000))]);
-    expect(code, stderr).toBe(0);
+    expect(code, demo.stderr()).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(stdout).toContain('SIGTERM: shutting down');
+    expect(demo.stdout()).toContain('SIGTERM: shutting down');
   }, 60_000);
 });
 
