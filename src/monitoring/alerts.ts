@@ -9,6 +9,7 @@ import { CATALOG } from '../metrics/catalog.ts';
 import type { AlertThreshold, MonitoringConfig, Severity, ThresholdPair } from './config.ts';
 import { compare, div, eq, max, min, ne, rate, re, sum, without, type Expr } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
+import { CUSTOM_ALERT_GROUP, customAlertQuery } from './custom.ts';
 import { healthScoreSeries, quantile, rateSum, ratio, series, withoutReplicas } from './promql.ts';
 
 export const ALERT_GROUPS = [
@@ -19,10 +20,11 @@ export const ALERT_GROUPS = [
   'victor_performance_provider_pool',
   'victor_performance_summary',
 ] as const;
-export type AlertGroupName = (typeof ALERT_GROUPS)[number];
+/** Built-in groups, plus the custom group when the config lists custom alerts (custom.ts). */
+export type AlertGroupName = (typeof ALERT_GROUPS)[number] | typeof CUSTOM_ALERT_GROUP;
 
 export type Component =
-  'cache' | 'tool_selection' | 'system' | 'tool_execution' | 'provider_pool' | 'summary';
+  'cache' | 'tool_selection' | 'system' | 'tool_execution' | 'provider_pool' | 'summary' | 'custom';
 
 /** How the alert's `$value` is printed in its description. */
 export type ValueFormat =
@@ -394,6 +396,31 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
       summary: `Overall performance of ${job} is degraded`,
       what: `The performance health score of ${job} (0-100)`,
     });
+  }
+
+  // --- custom: the application's own metrics listed in the config, per label set ---
+  for (const entry of config.custom) {
+    const labels = (entry.labels ?? []).map((l) => `${l}={{ $labels.${l} }}`).join(', ');
+    const what = {
+      counter: 'The rate of',
+      gauge: 'The value of',
+      histogram: `The P${+((entry.quantile ?? 0.95) * 100).toFixed(2)} of`,
+    }[entry.type];
+    for (const a of entry.alerts ?? []) {
+      add(
+        CUSTOM_ALERT_GROUP,
+        'custom',
+        a.name,
+        { alert: a.name, severity: a.severity, t: a },
+        {
+          expr: () => customAlertQuery(config, entry, a.comparison),
+          comparison: a.comparison,
+          format: 'fixed2',
+          summary: `${entry.panel.title} crossed its threshold on ${job}`,
+          what: `${what} ${entry.metric}${labels ? ` (${labels})` : ''} on ${job}`,
+        },
+      );
+    }
   }
   return out;
 }

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import { buildAlerts } from './alerts.ts';
+import { validateCustom, type CustomMetricConfig } from './custom.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -179,6 +181,8 @@ export interface MonitoringConfig {
     /** Per-cluster Prometheus addresses the central Prometheus federates from. */
     readonly targets: readonly string[];
   };
+  /** The application's own metrics (collector.counter/gauge/histogram) to chart and alert on; see custom.ts. */
+  readonly custom: readonly CustomMetricConfig[];
 }
 
 const GiB = 1024 ** 3;
@@ -287,6 +291,7 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
     },
   },
   federation: { targets: ['prometheus.cluster-a.example.com:9090', 'prometheus.cluster-b.example.com:9090'] },
+  custom: [],
 };
 
 export class MonitoringConfigError extends Error {
@@ -409,6 +414,11 @@ function validate(config: MonitoringConfig): MonitoringConfig {
     throw new MonitoringConfigError(
       `scrape.path: must start with "/", got ${JSON.stringify(config.scrape.path)}`,
     );
+  }
+  try {
+    validateCustom(config.custom, new Set(buildAlerts({ ...config, custom: [] }).map((a) => a.alert)));
+  } catch (err) {
+    throw new MonitoringConfigError((err as Error).message);
   }
   return config;
 }

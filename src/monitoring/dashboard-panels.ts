@@ -31,6 +31,7 @@ import {
 } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
 import { series } from './promql.ts';
+import { CUSTOM_ALERT_GROUP, CUSTOM_ROW, customLegend, customPanelQuery } from './custom.ts';
 
 export type PanelType = 'timeseries' | 'gauge' | 'stat' | 'piechart' | 'bargauge' | 'table';
 
@@ -400,7 +401,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
         q(
           'A',
           sum(
-            select('ALERTS', [eq('alertstate', 'firing'), re('component', componentsRegex())]),
+            select('ALERTS', [eq('alertstate', 'firing'), re('component', componentsRegex(config))]),
             by('alertname', 'severity', 'component'),
           ),
           '{{alertname}}',
@@ -408,9 +409,18 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
         ),
       ],
     },
+    // --- Custom: the application's own metrics listed in the config (custom.ts); none by default ---
+    ...config.custom.map((entry): PanelSpec => ({
+      row: CUSTOM_ROW,
+      title: entry.panel.title,
+      type: entry.panel.kind ?? 'timeseries',
+      unit: entry.panel.unit ?? 'short',
+      queries: [q('A', customPanelQuery(config, entry, '$__rate_interval', scope), customLegend(entry))],
+    })),
   ];
 }
 
-function componentsRegex(): string {
-  return ALERT_GROUPS.map((g) => g.replace('victor_performance_', '')).join('|');
+function componentsRegex(config: MonitoringConfig): string {
+  const custom = config.custom.some((e) => (e.alerts ?? []).length > 0) ? [CUSTOM_ALERT_GROUP] : [];
+  return [...ALERT_GROUPS, ...custom].map((g) => g.replace('victor_performance_', '')).join('|');
 }

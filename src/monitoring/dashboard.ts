@@ -19,6 +19,7 @@ import {
 import { mul, re } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
 import { series } from './promql.ts';
+import { CUSTOM_ROW } from './custom.ts';
 import { stableJson } from './yaml.ts';
 
 export {
@@ -216,7 +217,8 @@ export function buildDashboard(config: MonitoringConfig): GrafanaDashboard {
   const panels: GrafanaPanel[] = [];
   let id = 1;
   let y = 0;
-  for (const row of DASHBOARD_ROWS) {
+  // The Custom row comes last and only when the config lists custom metrics (empty rows are skipped).
+  for (const row of [...DASHBOARD_ROWS, CUSTOM_ROW]) {
     const inRow = specs.filter((p) => p.row === row);
     if (inRow.length === 0) continue;
     panels.push({

@@ -5,6 +5,7 @@
  */
 import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
+import { CUSTOM_ALERT_GROUP } from './custom.ts';
 import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
 import {
   add,
@@ -155,8 +156,15 @@ function alertingRule(config: MonitoringConfig, a: AlertSpec): AlertingRule {
     expr: a.expr,
     for: a.for,
     labels: { severity: a.severity, component: a.component, family: a.family },
-    annotations: { summary: a.summary, description: a.description, runbook_url: runbookUrl(config, a.alert) },
+    annotations: { summary: a.summary, description: a.description, ...runbookAnnotation(config, a) },
   };
+}
+
+/** Our alerts link their section of docs/runbook.md; a custom alert links only the runbook its entry names. */
+function runbookAnnotation(config: MonitoringConfig, a: AlertSpec): { runbook_url?: string } {
+  if (a.group !== CUSTOM_ALERT_GROUP) return { runbook_url: runbookUrl(config, a.alert) };
+  const url = config.custom.flatMap((e) => e.alerts ?? []).find((c) => c.name === a.alert)?.runbookUrl;
+  return url ? { runbook_url: url } : {};
 }
 
 export function buildRuleFile(config: MonitoringConfig): RuleFile {
@@ -171,6 +179,10 @@ export function buildRuleFile(config: MonitoringConfig): RuleFile {
     }
     rules.push(...alerts.filter((a) => a.group === name).map((a) => alertingRule(config, a)));
     groups.push({ name, rules });
+  }
+  const custom = alerts.filter((a) => a.group === CUSTOM_ALERT_GROUP);
+  if (custom.length > 0) {
+    groups.push({ name: CUSTOM_ALERT_GROUP, rules: custom.map((a) => alertingRule(config, a)) });
   }
   return { groups };
 }
