@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from 'victor-perf';
 import { parseExposition } from '../../src/metrics/parse.ts';
@@ -20,7 +19,7 @@ import {
 import { buildDashboard, interpolateQuery } from '../../src/monitoring/dashboard.ts';
 import { buildRuleFile, renderRuleFile } from '../../src/monitoring/rules.ts';
 import { parse as parseYaml, stringify } from 'yaml';
-import { renderTemplate, run, withTempDir } from './helpers.ts';
+import { analysePromQL, renderTemplate, run, withTempDir } from './helpers.ts';
 
 const CUSTOM = [
   {
@@ -50,21 +49,7 @@ const CUSTOM = [
 ];
 const config = resolveMonitoringConfig({ custom: CUSTOM });
 
-/** Parse errors and referenced metric names of one PromQL expression. */
-function analyse(expr: string): { errors: string[]; metrics: string[] } {
-  const errors: string[] = [];
-  const metrics: string[] = [];
-  parser.parse(expr).iterate({
-    enter(n) {
-      if (n.type.isError)
-        errors.push(`error at ${n.from}: ${JSON.stringify(expr.slice(n.from, n.from + 30))}`);
-      if (n.type.name === 'Identifier' && n.node.parent?.type.name === 'VectorSelector') {
-        metrics.push(expr.slice(n.from, n.to));
-      }
-    },
-  });
-  return { errors, metrics };
-}
+const analyse = analysePromQL;
 
 function recorded() {
   const collector = new PerformanceMetricsCollector();

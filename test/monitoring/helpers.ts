@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parser } from '@prometheus-io/lezer-promql';
 
 const execFileP = promisify(execFile);
 
@@ -47,4 +48,20 @@ export function durationSeconds(d: string): number {
   let total = 0;
   for (const m of d.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * (units[m[2] as string] ?? 0);
   return total;
+}
+
+/** Parse errors (from the PromQL parser Prometheus' UI uses) and referenced metric names of one expression. */
+export function analysePromQL(expr: string): { errors: string[]; metrics: string[] } {
+  const errors: string[] = [];
+  const metrics: string[] = [];
+  parser.parse(expr).iterate({
+    enter(n) {
+      if (n.type.isError)
+        errors.push(`error at ${n.from}: ${JSON.stringify(expr.slice(n.from, n.from + 30))}`);
+      if (n.type.name === 'Identifier' && n.node.parent?.type.name === 'VectorSelector') {
+        metrics.push(expr.slice(n.from, n.to));
+      }
+    },
+  });
+  return { errors, metrics };
 }

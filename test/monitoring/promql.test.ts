@@ -1,27 +1,13 @@
-import { parser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_ENTRIES, metricName } from '../../src/metrics/catalog.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
 import { dashboardPanels, interpolateQuery } from '../../src/monitoring/dashboard.ts';
 import { buildRuleFile, recordedSeries } from '../../src/monitoring/rules.ts';
+import { analysePromQL } from './helpers.ts';
 
 const config = DEFAULT_MONITORING_CONFIG;
 
-/** Parse errors and referenced metric names of one PromQL expression. */
-function analyse(expr: string): { errors: string[]; metrics: string[] } {
-  const errors: string[] = [];
-  const metrics: string[] = [];
-  parser.parse(expr).iterate({
-    enter(n) {
-      if (n.type.isError)
-        errors.push(`error at ${n.from}: ${JSON.stringify(expr.slice(n.from, n.from + 30))}`);
-      if (n.type.name === 'Identifier' && n.node.parent?.type.name === 'VectorSelector') {
-        metrics.push(expr.slice(n.from, n.to));
-      }
-    },
-  });
-  return { errors, metrics };
-}
+const analyse = analysePromQL;
 
 function allQueries(): { where: string; expr: string }[] {
   const rules = buildRuleFile(config).groups.flatMap((g) =>
