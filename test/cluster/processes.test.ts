@@ -88,6 +88,10 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
       for (const [series, value] of truth)
         expect(seen.get(series), `${series} at batch ${scrape.batch}`).toBe(value);
       for (const [series, value] of seen) {
+        // The collector's own series (time spent collecting, failures while collecting) describe the process
+        // that answered the scrape, not the workload, and are not aggregated yet: on a shared port they follow
+        // whichever worker answers. Every workload counter must be monotonic.
+        if (/^victor_(collection_|instrumentation_errors)/.test(series)) continue;
         if (/_total\{|_count\{|_bucket\{|_sum\{/.test(series) && previous.has(series)) {
           expect(value, `${series} at batch ${scrape.batch}`).toBeGreaterThanOrEqual(previous.get(series)!);
         }
