@@ -20,6 +20,9 @@ export { Counter, Gauge, Histogram } from './metrics/primitives.ts';
 export { MetricError } from './metrics/names.ts';
 export { PROMETHEUS_CONTENT_TYPE, Registry } from './metrics/registry.ts';
 export { ManualClock } from './metrics/sketch.ts';
+// Naming modes: the description's names (seed) or Prometheus base units (base).
+export { DEFAULT_UNITS, UNITS_MODES, unitsForm } from './metrics/catalog.ts';
+export type { Units, UnitsForm } from './metrics/catalog.ts';
 
 // --- components ---
 export { ToolSelectionCache, CacheError } from './sources/cache.ts';

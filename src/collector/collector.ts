@@ -14,7 +14,15 @@
  * Reads are synchronous and always fresh; `collectShared()` lets concurrent requests (scrapes, API calls)
  * arriving in the same event-loop turn share one collection.
  */
-import { CATALOG, DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import {
+  CATALOG,
+  DEFAULT_PREFIX,
+  DEFAULT_UNITS,
+  unitsForm,
+  validatePrefix,
+  validateUnits,
+  type Units,
+} from '../metrics/catalog.ts';
 import { instrumentationErrors } from '../metrics/guard.ts';
 import { Counter, Histogram, type AnyMetric, type Gauge } from '../metrics/primitives.ts';
 import {
@@ -101,6 +109,12 @@ export class CollectorError extends Error {
 export interface CollectorOptions {
   /** Metric name prefix (default `victor_`). */
   prefix?: string;
+  /**
+   * Naming of the exposition (default `seed`): `seed` keeps the description's names (`_ms`, `_mb`, CPU in
+   * percent); `base` emits Prometheus base units (seconds, bytes, CPU as a seconds counter). The JSON snapshot
+   * is the same in both.
+   */
+  units?: Units;
 }
 
 type SingleSlot = Exclude<Slot, 'cache' | 'tool_selection'>;
@@ -145,6 +159,7 @@ export function findGarbage(value: unknown, path = ''): string | null {
 
 export class PerformanceMetricsCollector {
   readonly prefix: string;
+  readonly units: Units;
   private readonly sources = new Map<Slot, Source<unknown>>();
   private readonly collectionErrors = new Counter(CATALOG.collectionErrors);
   private readonly seriesOverflow = new Counter(CATALOG.seriesOverflow);
@@ -153,6 +168,7 @@ export class PerformanceMetricsCollector {
 
   constructor(options: CollectorOptions = {}) {
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.units = validateUnits(options.units ?? DEFAULT_UNITS);
   }
 
   /**
@@ -418,7 +434,7 @@ export class PerformanceMetricsCollector {
       const start = performance.now();
       try {
         let part = '';
-        for (const m of this.sources.get(slot)!.metrics()) part += m.render(this.prefix);
+        for (const m of this.sources.get(slot)!.metrics()) part += m.render(this.prefix, this.units);
         text += part;
       } catch (err) {
         const source = this.sourceName(slot);
@@ -432,10 +448,10 @@ export class PerformanceMetricsCollector {
     this.countOverflow();
     return (
       text +
-      this.collectionErrors.render(this.prefix) +
-      this.collectionDuration.render(this.prefix) +
-      this.seriesOverflow.render(this.prefix) +
-      instrumentationErrors.render(this.prefix)
+      this.collectionErrors.render(this.prefix, this.units) +
+      this.collectionDuration.render(this.prefix, this.units) +
+      this.seriesOverflow.render(this.prefix, this.units) +
+      instrumentationErrors.render(this.prefix, this.units)
     );
   }
 
@@ -457,8 +473,10 @@ export class PerformanceMetricsCollector {
   /** Overflow counts are kept by each metric; the counter here pulls them at collection time. */
   private countOverflow(): void {
     for (const m of this.metrics()) {
-      if (typeof m.overflowed === 'number' && m.overflowed > 0 && m.spec)
-        this.seriesOverflow.labels({ metric: this.prefix + m.spec.name }).value = m.overflowed;
+      if (typeof m.overflowed === 'number' && m.overflowed > 0 && m.spec) {
+        const name = unitsForm(m.spec, this.units)?.name ?? m.spec.name;
+        this.seriesOverflow.labels({ metric: this.prefix + name }).value = m.overflowed;
+      }
     }
   }
 }

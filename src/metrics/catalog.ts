@@ -48,6 +48,29 @@ export interface MetricSpec<L extends string = string> {
    * histograms always add up. Without one, a gauge keeps one series per process.
    */
   readonly aggregation?: GaugeAggregation;
+  /**
+   * Base units mode leaves this metric out: the catalog metric of this name (unprefixed) carries the same
+   * measurement in base units. Metrics in milliseconds need nothing here: `unitsForm` derives their base name.
+   */
+  readonly replacedBy?: string;
+}
+
+/**
+ * Naming modes of the exposition and of everything generated from the catalog. `seed`: the description's
+ * names (`_ms`, `_mb`, CPU in percent), the default. `base`: Prometheus base units (seconds, bytes, CPU as a
+ * seconds counter), which `promtool check metrics` accepts without a finding.
+ */
+export const UNITS_MODES = ['seed', 'base'] as const;
+export type Units = (typeof UNITS_MODES)[number];
+export const DEFAULT_UNITS: Units = 'seed';
+
+/** How a metric appears in one naming mode: its name (unprefixed), help, unit, and seed value per exposed value. */
+export interface UnitsForm {
+  readonly name: string;
+  readonly help: string;
+  readonly unit: MetricUnit;
+  /** Exposed value = recorded value / divisor (1000 for milliseconds shown as seconds). */
+  readonly divisor: number;
 }
 
 /**
@@ -202,6 +225,7 @@ export const CATALOG = {
     category: 'cache',
     help: 'Estimated memory held by the tool selection cache, in MB.',
     labels: [],
+    replacedBy: 'cache_memory_bytes',
   }),
 
   // --- tool selection ---
@@ -382,6 +406,7 @@ export const CATALOG = {
     category: 'system',
     help: 'Resident memory of the process in MB.',
     labels: [],
+    replacedBy: 'system_memory_bytes',
   }),
   systemMemoryAvailableBytes: spec({
     name: 'system_memory_available_bytes',
@@ -400,6 +425,8 @@ export const CATALOG = {
     category: 'system',
     help: 'Process CPU usage in percent of one core (0-100 per core) over the last 10 s, from process CPU time.',
     labels: [],
+    // Base units: CPU is the seconds counter; queries take 100 × its rate.
+    replacedBy: 'system_cpu_seconds_total',
   }),
   systemCpuCount: spec({
     name: 'system_cpus',
@@ -565,9 +592,66 @@ export const CATALOG_ENTRIES: readonly MetricSpec[] = Object.values(CATALOG);
 
 const PREFIX_RE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/;
 
-/** Full metric name: prefix + name. */
-export function metricName(spec: Pick<MetricSpec, 'name'>, prefix: string = DEFAULT_PREFIX): string {
-  return prefix + spec.name;
+type NamedSpec = Pick<MetricSpec, 'name'> &
+  Partial<Pick<MetricSpec, 'unit' | 'help' | 'category' | 'replacedBy'>>;
+
+const MS_SUFFIX_RE = /_ms(?=_total$|$)/;
+const baseForms = new WeakMap<object, UnitsForm | null>();
+
+/**
+ * A metric in one naming mode, or null when that mode leaves it out (`replacedBy`). Seed: the spec as
+ * declared. Base: milliseconds become seconds (`_ms` → `_seconds`, values and buckets divided by 1000);
+ * application metrics (category `custom`) keep the names their authors gave them.
+ */
+export function unitsForm(spec: NamedSpec, units: Units = DEFAULT_UNITS): UnitsForm | null {
+  const seed: UnitsForm = {
+    name: spec.name,
+    help: spec.help ?? '',
+    unit: spec.unit ?? 'count',
+    divisor: 1,
+  };
+  if (units === 'seed' || spec.category === 'custom') return seed;
+  let form = baseForms.get(spec);
+  if (form !== undefined) return form;
+  if (spec.replacedBy !== undefined) form = null;
+  else if (spec.unit === 'milliseconds') {
+    if (!MS_SUFFIX_RE.test(spec.name)) {
+      throw new TypeError(
+        `metric ${spec.name} is in milliseconds but its name has no _ms to turn into _seconds`,
+      );
+    }
+    form = {
+      name: spec.name.replace(MS_SUFFIX_RE, '_seconds'),
+      help: seed.help.replace(/\bmilliseconds\b/g, 'seconds'),
+      unit: 'seconds',
+      divisor: 1000,
+    };
+  } else form = seed;
+  baseForms.set(spec, form);
+  return form;
+}
+
+/** Full metric name in a naming mode: prefix + name. Throws for a metric the mode leaves out. */
+export function metricName(
+  spec: NamedSpec,
+  prefix: string = DEFAULT_PREFIX,
+  units: Units = DEFAULT_UNITS,
+): string {
+  const form = unitsForm(spec, units);
+  if (form === null) {
+    throw new TypeError(
+      `metric ${spec.name} is not emitted in ${units} units: use ${spec.replacedBy ?? 'its base-unit twin'}`,
+    );
+  }
+  return prefix + form.name;
+}
+
+/** Throws with the bad value in the message for anything but `seed` or `base`. */
+export function validateUnits(units: unknown): Units {
+  if (!(UNITS_MODES as readonly unknown[]).includes(units)) {
+    throw new TypeError(`invalid units ${JSON.stringify(units)}: expected one of ${UNITS_MODES.join(', ')}`);
+  }
+  return units as Units;
 }
 
 /** Throws with the bad value in the message when a prefix would make invalid metric names. */

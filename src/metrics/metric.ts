@@ -5,7 +5,7 @@
  * A child is resolved once per label set (`metric.labels({tool: 'grep'})`) and keeps its label text ready
  * for exposition, so recording through a child is one numeric update.
  */
-import { OVERFLOW_LABEL_VALUE, type MetricSpec } from './catalog.ts';
+import { OVERFLOW_LABEL_VALUE, unitsForm, type MetricSpec, type Units, type UnitsForm } from './catalog.ts';
 import {
   MetricError,
   escapeHelp,
@@ -69,7 +69,7 @@ export abstract class Metric<L extends string, C> {
   private readonly onOverflow: ((metric: string) => void) | undefined;
   /** Records folded into the overflow series so far (look-ups through labels(), plus noteOverflow()). */
   overflowed = 0;
-  private headerPrefix: string | undefined;
+  private headerKey: string | undefined;
   private header = '';
 
   constructor(spec: MetricSpec<L>, options: MetricOptions = {}) {
@@ -184,21 +184,27 @@ export abstract class Metric<L extends string, C> {
     return this.children.size + this.overflowSlots.size;
   }
 
-  /** `# HELP` and `# TYPE` lines for a prefix, cached. */
-  protected familyHeader(prefix: string): string {
-    if (this.headerPrefix !== prefix) {
-      const name = prefix + this.spec.name;
-      this.header = `# HELP ${name} ${escapeHelp(this.spec.help)}\n# TYPE ${name} ${this.spec.type}\n`;
-      this.headerPrefix = prefix;
+  /** `# HELP` and `# TYPE` lines for a prefix and naming mode, cached. */
+  protected familyHeader(prefix: string, form: UnitsForm): string {
+    const key = prefix + '\0' + form.name;
+    if (this.headerKey !== key) {
+      const name = prefix + form.name;
+      this.header = `# HELP ${name} ${escapeHelp(form.help)}\n# TYPE ${name} ${this.spec.type}\n`;
+      this.headerKey = key;
     }
     return this.header;
+  }
+
+  /** How this metric is named and scaled in a naming mode (null: the mode leaves it out). */
+  protected form(units: Units): UnitsForm | null {
+    return unitsForm(this.spec, units);
   }
 
   /** `labelText` is the rendered label pairs without braces (empty for no labels). */
   protected abstract createChild(labelText: string, values: readonly string[]): C;
 
-  /** The family in the text format, or '' when it has no series. */
-  abstract render(prefix: string): string;
+  /** The family in the text format, or '' when it has no series (or the naming mode leaves it out). */
+  abstract render(prefix: string, units?: Units): string;
 }
 
 function labelText(names: readonly string[], values: readonly string[]): string {

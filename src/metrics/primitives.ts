@@ -7,7 +7,7 @@
  * negative a RangeError, naming the metric and the value. Sums saturate at Number.MAX_VALUE instead of
  * turning into Infinity, so no finite input makes a series unusable.
  */
-import type { MetricSpec } from './catalog.ts';
+import type { MetricSpec, Units } from './catalog.ts';
 import { Metric, braces, type MetricOptions } from './metric.ts';
 import { MetricError, addSaturating, badValue as valueError, formatValue, validateBuckets } from './names.ts';
 import { QuantileTracker, type WindowOptions } from './sketch.ts';
@@ -64,11 +64,14 @@ export class Counter<L extends string = never> extends Metric<L, CounterChild> {
     yield* this.children.values();
   }
 
-  render(prefix: string): string {
-    if (this.seriesCount === 0) return '';
-    const name = prefix + this.spec.name;
-    let out = this.familyHeader(prefix);
-    for (const c of this.allSeries()) out += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
+  render(prefix: string, units: Units = 'seed'): string {
+    const form = this.form(units);
+    if (this.seriesCount === 0 || form === null) return '';
+    const name = prefix + form.name;
+    const d = form.divisor;
+    let out = this.familyHeader(prefix, form);
+    for (const c of this.allSeries())
+      out += `${name}${braces(c.labelText)} ${formatValue(d === 1 ? c.value : c.value / d)}\n`;
     return out;
   }
 }
@@ -159,13 +162,17 @@ export class Gauge<L extends string = never> extends Metric<L, GaugeChild> {
     yield* this.children.values();
   }
 
-  render(prefix: string): string {
-    const name = prefix + this.spec.name;
+  render(prefix: string, units: Units = 'seed'): string {
+    const form = this.form(units);
+    if (form === null) return '';
+    const name = prefix + form.name;
+    const d = form.divisor;
     let body = '';
     for (const c of this.allSeries()) {
-      if (!Number.isNaN(c.value)) body += `${name}${braces(c.labelText)} ${formatValue(c.value)}\n`;
+      if (!Number.isNaN(c.value))
+        body += `${name}${braces(c.labelText)} ${formatValue(d === 1 ? c.value : c.value / d)}\n`;
     }
-    return body === '' ? '' : this.familyHeader(prefix) + body;
+    return body === '' ? '' : this.familyHeader(prefix, form) + body;
   }
 }
 
@@ -177,9 +184,9 @@ export class HistogramChild {
   min = Infinity;
   max = -Infinity;
   readonly quantiles: QuantileTracker;
-  /** Rendered line starts, per prefix (built on first exposition). */
+  /** Rendered line starts, per prefix and naming mode (built on first exposition). */
   lines: string[] | undefined;
-  linesPrefix: string | undefined;
+  linesKey: string | undefined;
 
   constructor(
     readonly name: string,
@@ -268,13 +275,16 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramChil
     yield* this.allSeries();
   }
 
-  render(prefix: string): string {
-    if (this.seriesCount === 0) return '';
-    let out = this.familyHeader(prefix);
+  render(prefix: string, units: Units = 'seed'): string {
+    const form = this.form(units);
+    if (this.seriesCount === 0 || form === null) return '';
+    const key = prefix + '\0' + form.name;
+    const d = form.divisor;
+    let out = this.familyHeader(prefix, form);
     for (const c of this.allSeries()) {
-      if (c.linesPrefix !== prefix) {
-        c.lines = this.childLines(prefix, c.labelText);
-        c.linesPrefix = prefix;
+      if (c.linesKey !== key) {
+        c.lines = this.childLines(prefix + form.name, d, c.labelText);
+        c.linesKey = key;
       }
       const lines = c.lines!;
       let cumulative = 0;
@@ -282,17 +292,19 @@ export class Histogram<L extends string = never> extends Metric<L, HistogramChil
         cumulative += c.counts[i]!;
         out += lines[i] + formatValue(cumulative) + '\n';
       }
-      out += lines[c.counts.length] + formatValue(c.sum) + '\n';
+      // Bucket counts do not depend on the unit; bounds and the sum are scaled.
+      out += lines[c.counts.length] + formatValue(d === 1 ? c.sum : c.sum / d) + '\n';
       out += lines[c.counts.length + 1] + formatValue(c.count) + '\n';
     }
     return out;
   }
 
-  private childLines(prefix: string, labelText: string): string[] {
-    const name = prefix + this.spec.name;
+  private childLines(name: string, divisor: number, labelText: string): string[] {
     const sep = labelText === '' ? '' : labelText + ',';
+    const les =
+      divisor === 1 ? this.leTexts : [...this.bounds].map((b) => formatValue(b / divisor)).concat('+Inf');
     return [
-      ...this.leTexts.map((le) => `${name}_bucket{${sep}le="${le}"} `),
+      ...les.map((le) => `${name}_bucket{${sep}le="${le}"} `),
       `${name}_sum${braces(labelText)} `,
       `${name}_count${braces(labelText)} `,
     ];

@@ -2,16 +2,19 @@
  * A registry is an explicit, ordered set of metrics rendered together. Registering the same metric object
  * twice is a no-op; registering a different metric under a name already taken is an error that names both.
  */
-import { DEFAULT_PREFIX, validatePrefix } from './catalog.ts';
+import { DEFAULT_PREFIX, DEFAULT_UNITS, validatePrefix, validateUnits, type Units } from './catalog.ts';
 import { MetricError } from './names.ts';
 import { Gauge, type AnyMetric } from './primitives.ts';
 
 export class Registry {
   private readonly metrics = new Map<string, AnyMetric>();
   readonly prefix: string;
+  /** Naming mode of the exposition (`seed` or `base`, see `CollectorOptions.units`). */
+  readonly units: Units;
 
-  constructor(options: { prefix?: string } = {}) {
+  constructor(options: { prefix?: string; units?: Units } = {}) {
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
+    this.units = validateUnits(options.units ?? DEFAULT_UNITS);
   }
 
   register<M extends AnyMetric>(metric: M): M {
@@ -43,7 +46,7 @@ export class Registry {
     let out = '';
     for (const m of this.metrics.values()) {
       if (m instanceof Gauge) m.collect();
-      out += m.render(this.prefix);
+      out += m.render(this.prefix, this.units);
     }
     return out;
   }

@@ -1,10 +1,14 @@
 /**
- * The exposition of a populated collector, checked by the real `promtool check metrics`: any complaint other
- * than the unit-abbreviation lint that the description's own names (`_ms`, `_mb`) cause fails the test. The lint lines name each metric, so only those exact complaints are let through.
+ * The exposition of a populated collector, checked by the real `promtool check metrics`. Seed units: any
+ * complaint other than the unit-abbreviation lint that the description's own names (`_ms`, `_mb`) cause fails
+ * the test (the lint lines name each metric, so only those exact complaints are let through). Base units:
+ * promtool reports nothing at all.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
+import { PerformanceMetricsCollector, type CollectorOptions } from '../../src/collector/collector.ts';
+import { CATALOG_ENTRIES, unitsForm } from '../../src/metrics/catalog.ts';
+import { parseExposition } from '../../src/metrics/parse.ts';
 import { ManualClock } from '../../src/metrics/sketch.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
 import { ToolSelectionCache } from '../../src/sources/cache.ts';
@@ -14,8 +18,10 @@ import { SystemMonitor } from '../../src/sources/system.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
 
 /** A collector with every component registered and some of everything recorded. */
-export async function populatedCollector(): Promise<PerformanceMetricsCollector> {
-  const collector = new PerformanceMetricsCollector();
+export async function populatedCollector(
+  options: CollectorOptions = {},
+): Promise<PerformanceMetricsCollector> {
+  const collector = new PerformanceMetricsCollector(options);
   const cache = new ToolSelectionCache({ size: 50 });
   const selection = new ToolSelectionMonitor((q: string) => [`tool_for_${q.length % 5}`], { cache });
   for (let i = 0; i < 200; i++) await selection.select(`query ${i % 30}`);
@@ -87,6 +93,65 @@ describe('exposition of a populated collector', () => {
     expect(complaints).toEqual([]);
     // promtool exits 3 on lint problems only; a parse error is exit 1.
     expect([0, 3]).toContain(res.status);
+  });
+
+  it('in base units, passes promtool check metrics with no finding at all', async () => {
+    expect(hasPromtool).toBe(true);
+    const collector = await populatedCollector({ units: 'base' });
+    const text = collector.exportPrometheus();
+    for (const family of [
+      'victor_tool_duration_seconds',
+      'victor_tool_execution_duration_seconds',
+      'victor_provider_latency_seconds',
+      'victor_bootstrap_phase_duration_seconds',
+      'victor_bootstrap_startup_seconds',
+      'victor_bootstrap_lazy_load_seconds_total',
+      'victor_system_memory_bytes',
+      'victor_system_cpu_seconds_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${family} `);
+    }
+    expect(text).not.toMatch(/_ms\b|_ms_|_mb\b|cpu_percent/);
+    const res = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect((res.stdout + res.stderr).trim()).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  it('base units carry the same measurements: bucket counts equal, bounds, sums and values divided by 1000', async () => {
+    const seed = await populatedCollector();
+    const seedFamilies = new Map(parseExposition(seed.exportPrometheus()).map((f) => [f.name, f]));
+    // The same metric objects rendered in the other mode: the same recorded values, named and scaled.
+    const base = new Map(
+      parseExposition(
+        seed
+          .metrics()
+          .map((m) => m.render('victor_', 'base'))
+          .join(''),
+      ).map((f) => [f.name, f]),
+    );
+    let compared = 0;
+    for (const spec of CATALOG_ENTRIES) {
+      const s = seedFamilies.get(`victor_${spec.name}`);
+      const form = unitsForm(spec, 'base');
+      if (!s || spec.category === 'collector') continue;
+      if (form === null) {
+        expect(base.has(`victor_${spec.name}`), spec.name).toBe(false);
+        continue;
+      }
+      const b = base.get(`victor_${form.name}`);
+      expect(b, form.name).toBeDefined();
+      expect(b!.samples.length).toBe(s.samples.length);
+      s.samples.forEach((x, i) => {
+        const y = b!.samples[i]!;
+        const counted = /_(count|bucket)$/.test(x.name);
+        expect(y.name).toBe(x.name.replace(`victor_${spec.name}`, `victor_${form.name}`));
+        expect(y.value, y.name).toBeCloseTo(counted ? x.value : x.value / form.divisor, 9);
+        if (x.labels.le !== undefined && x.labels.le !== '+Inf')
+          expect(Number(y.labels.le)).toBeCloseTo(Number(x.labels.le) / form.divisor, 12);
+      });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(20);
   });
 
   it('fails promtool on a broken exposition (the check can fail)', () => {
