@@ -21,7 +21,7 @@ import {
 } from '../collector/empty.ts';
 import type { Source, SourceError } from '../collector/types.ts';
 import type { AnyMetric } from '../metrics/primitives.ts';
-import { buildMetric, serializeMetrics } from './state.ts';
+import { buildMetric, serializeMetrics, type FamilyState } from './state.ts';
 import type { ProcessReport, SlotState, SlotStates } from './transport.ts';
 
 /** What a slot yields when no process has anything in it. */
@@ -40,6 +40,8 @@ export interface AggregateView {
   slotsInUse(): ReadonlySet<Slot>;
   /** The slot's value and families, given this process's own collection of it (undefined: no component). */
   merge(slot: Slot, own: SlotState | undefined): SlotState;
+  /** The collector's own series to show, given this process's own. */
+  ownSeries(own: readonly FamilyState[]): readonly FamilyState[];
 }
 
 export class MergedSource<S extends Slot> implements Source<SourceSlots[S]> {
@@ -83,6 +85,27 @@ export function localSources(collector: PerformanceMetricsCollector): Map<Slot, 
   return out;
 }
 
+const errorMessage = (err: unknown): string =>
+  err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
+
+/**
+ * The collector's own series as this process counts them, series overflow included: overflow is counted
+ * over the process's own components, since the stand-ins hold merged, already bounded series.
+ */
+export function ownFamilies(collector: PerformanceMetricsCollector): FamilyState[] {
+  const lists: (() => readonly AnyMetric[])[] = [() => collector.custom.metrics()];
+  for (const source of localSources(collector).values()) lists.push(() => source.metrics());
+  const metrics: AnyMetric[] = [];
+  for (const list of lists) {
+    try {
+      metrics.push(...list());
+    } catch {
+      // Counted when the exposition is rendered; here it only leaves these metrics out of the overflow count.
+    }
+  }
+  return serializeMetrics(collector.ownMetrics(metrics));
+}
+
 /** One collection of the process's own components, each isolated: a failure drops only its slot. */
 export function collectReport(collector: PerformanceMetricsCollector): ProcessReport {
   const slots: SlotStates = {};
@@ -91,11 +114,16 @@ export function collectReport(collector: PerformanceMetricsCollector): ProcessRe
     try {
       slots[slot] = ownState(source);
     } catch (err) {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${String(err)}`;
-      errors.push({ source: source.sourceName || slot, message });
+      errors.push({ source: source.sourceName || slot, message: errorMessage(err) });
     }
   }
-  return { pid: process.pid, slots, errors };
+  try {
+    return { pid: process.pid, slots, collector: ownFamilies(collector), errors };
+  } catch (err) {
+    // The primary keeps this process's last reported own series.
+    errors.push({ source: 'collector', message: errorMessage(err) });
+    return { pid: process.pid, slots, errors };
+  }
 }
 
 /** Puts a stand-in in every slot in use, and takes them out again. */
@@ -107,6 +135,7 @@ export class Installer {
 
   /** Idempotent: a component registered since the last call is wrapped in its turn. */
   sync(): void {
+    this.collector.showOwnSeries(() => this.view.ownSeries(ownFamilies(this.collector)).map(buildMetric));
     const inUse = this.view.slotsInUse();
     for (const slot of SLOTS) {
       const current = this.collector.registered(slot);
@@ -118,6 +147,7 @@ export class Installer {
   }
 
   restore(): void {
+    this.collector.showOwnSeries(undefined);
     for (const slot of SLOTS) {
       const current = this.collector.registered(slot);
       if (!(current instanceof MergedSource) || current.view !== this.view) continue;

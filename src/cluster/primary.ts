@@ -44,6 +44,8 @@ interface Entry {
   pid: number | null;
   /** Last good state of each slot (a slot whose component failed keeps its previous state). */
   slots: SlotStates;
+  /** Its collector's own series, as last reported. */
+  own: readonly FamilyState[];
   alive: boolean;
   exitedAt: number;
   stale: boolean;
@@ -59,6 +61,8 @@ export class ClusterAggregator implements AggregateView {
   private readonly entries = new Map<string, Entry>();
   /** Counters and histograms of processes that exited more than a window ago, folded into one. */
   private readonly exited = new Map<Slot, { inputs: SlotInput[]; families: FamilyState[] }>();
+  /** The collectors' own series of those processes, folded likewise. */
+  private exitedOwn: FamilyState[] = [];
   private exitedCount = 0;
   private readonly installer: Installer;
   private nextId = 1;
@@ -101,6 +105,7 @@ export class ClusterAggregator implements AggregateView {
       },
       pid: null,
       slots: {},
+      own: [],
       alive: true,
       exitedAt: 0,
       stale: false,
@@ -117,7 +122,7 @@ export class ClusterAggregator implements AggregateView {
       entry.waiting.get(m.id)?.();
     } else if (m.kind === 'aggregate') {
       this.refresh().then(
-        () => entry.channel.send({ victorPerf: 1, kind: 'aggregated', id: m.id, slots: this.aggregate() }),
+        () => entry.channel.send({ victorPerf: 1, kind: 'aggregated', id: m.id, ...this.aggregate() }),
         () => {},
       );
     }
@@ -127,6 +132,7 @@ export class ClusterAggregator implements AggregateView {
     if (!entry.alive) return;
     entry.pid = report.pid;
     entry.slots = { ...entry.slots, ...report.slots };
+    if (report.collector) entry.own = report.collector;
     entry.stale = false;
     entry.reportedAt = Date.now();
     this.installer.sync();
@@ -199,6 +205,10 @@ export class ClusterAggregator implements AggregateView {
   private retire(e: Entry): void {
     if (e.alive) this.exit(e);
     this.entries.delete(e.process);
+    this.exitedOwn = mergeFamilies([
+      { process: 'exited', families: this.exitedOwn, live: false, recent: false },
+      { process: e.process, families: e.own, live: false, recent: false },
+    ]);
     for (const [slot, state] of Object.entries(e.slots) as [Slot, SlotState][]) {
       const prior = this.exited.get(slot);
       const contributions: Contribution[] = [
@@ -255,6 +265,18 @@ export class ClusterAggregator implements AggregateView {
     return { value, families };
   }
 
+  /** The collectors' own series summed over every process, exited ones included (their policy is `sum`). */
+  ownSeries(own: readonly FamilyState[]): FamilyState[] {
+    const now = Date.now();
+    const contributions: Contribution[] = [{ process: this.name, families: own, live: true, recent: true }];
+    for (const e of this.entries.values()) {
+      const recent = e.alive || now - e.exitedAt < this.windowMs;
+      contributions.push({ process: e.process, families: e.own, live: e.alive, recent });
+    }
+    contributions.push({ process: 'exited', families: this.exitedOwn, live: false, recent: false });
+    return mergeFamilies(contributions);
+  }
+
   private clusterFamilies(): FamilyState[] {
     const running = [...this.entries.values()].filter((e) => e.alive);
     return [
@@ -277,13 +299,14 @@ export class ClusterAggregator implements AggregateView {
     ];
   }
 
-  /** Every slot merged, as a process serving the aggregate on its own port shows it. */
-  aggregate(): SlotStates {
-    const own = collectReport(this.collector).slots;
+  /** Every slot merged, and the collectors' own series, as a process serving the aggregate shows them. */
+  aggregate(): { slots: SlotStates; collector: FamilyState[] } {
+    const report = collectReport(this.collector);
+    const own = report.slots;
     const out: SlotStates = {};
     for (const slot of this.slotsInUse()) out[slot] = this.merge(slot, own[slot]);
     for (const slot of Object.keys(own) as Slot[]) out[slot] ??= this.merge(slot, own[slot]);
-    return out;
+    return { slots: out, collector: this.ownSeries(report.collector ?? []) };
   }
 
   processes(): ProcessInfo[] {

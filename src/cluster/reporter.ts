@@ -6,6 +6,7 @@
  */
 import type { PerformanceMetricsCollector, Slot } from '../collector/collector.ts';
 import { EMPTY_SLOT, Installer, collectReport, type AggregateView } from './install.ts';
+import type { FamilyState } from './state.ts';
 import type { Channel, SlotState, SlotStates } from './transport.ts';
 
 export interface ReporterOptions {
@@ -19,9 +20,12 @@ export class ClusterReporter implements AggregateView {
   private readonly installer: Installer | undefined;
   private readonly off: () => void;
   private readonly timeoutMs: number;
-  private aggregate: SlotStates | undefined;
+  private aggregate: { slots: SlotStates; collector: readonly FamilyState[] } | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, (slots: SlotStates | undefined) => void>();
+  private readonly waiting = new Map<
+    number,
+    (aggregate: { slots: SlotStates; collector: readonly FamilyState[] } | undefined) => void
+  >();
   private closed = false;
 
   constructor(
@@ -38,7 +42,7 @@ export class ClusterReporter implements AggregateView {
         // Never throws: each component is isolated inside collectReport.
         channel.send({ victorPerf: 1, kind: 'report', id: m.id, report: collectReport(this.collector) });
       } else if (m.kind === 'aggregated') {
-        this.waiting.get(m.id)?.(m.slots);
+        this.waiting.get(m.id)?.({ slots: m.slots, collector: m.collector });
       }
     });
     if (options.serveAggregate ?? true) {
@@ -57,14 +61,14 @@ export class ClusterReporter implements AggregateView {
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(undefined), this.timeoutMs);
       timer.unref?.();
-      const finish = (slots: SlotStates | undefined): void => {
+      const finish = (aggregate: typeof this.aggregate): void => {
         clearTimeout(timer);
         this.waiting.delete(id);
-        if (slots) {
-          this.aggregate = slots;
+        if (aggregate) {
+          this.aggregate = aggregate;
           this.installer?.sync();
         }
-        resolve(slots !== undefined);
+        resolve(aggregate !== undefined);
       };
       this.waiting.set(id, finish);
       try {
@@ -76,11 +80,15 @@ export class ClusterReporter implements AggregateView {
   }
 
   slotsInUse(): ReadonlySet<Slot> {
-    return new Set(Object.keys(this.aggregate ?? {}) as Slot[]);
+    return new Set(Object.keys(this.aggregate?.slots ?? {}) as Slot[]);
   }
 
   merge(slot: Slot, own: SlotState | undefined): SlotState {
-    return this.aggregate?.[slot] ?? own ?? { value: EMPTY_SLOT[slot](), families: [] };
+    return this.aggregate?.slots[slot] ?? own ?? { value: EMPTY_SLOT[slot](), families: [] };
+  }
+
+  ownSeries(own: readonly FamilyState[]): readonly FamilyState[] {
+    return this.aggregate?.collector ?? own;
   }
 
   close(): void {

@@ -19,6 +19,8 @@ export type SlotStates = Partial<Record<Slot, SlotState>>;
 export interface ProcessReport {
   readonly pid: number;
   readonly slots: SlotStates;
+  /** The collector's own series (collection errors and time, overflow, instrumentation errors). */
+  readonly collector?: readonly FamilyState[];
   readonly errors: readonly SourceError[];
 }
 
@@ -30,7 +32,13 @@ export type Message =
   | { victorPerf: 1; kind: 'report'; id: number; report: ProcessReport }
   /** process → primary: send me the aggregate (a read of the process's own port). */
   | { victorPerf: 1; kind: 'aggregate'; id: number }
-  | { victorPerf: 1; kind: 'aggregated'; id: number; slots: SlotStates };
+  | {
+      victorPerf: 1;
+      kind: 'aggregated';
+      id: number;
+      slots: SlotStates;
+      collector: readonly FamilyState[];
+    };
 
 export function isMessage(m: unknown): m is Message {
   return typeof m === 'object' && m !== null && (m as Record<string, unknown>)[MARK] === 1;

@@ -165,6 +165,7 @@ export class PerformanceMetricsCollector {
   private readonly seriesOverflow = new Counter(CATALOG.seriesOverflow);
   private readonly collectionDuration = new Histogram(CATALOG.collectionDuration);
   private pending: Promise<SharedCollection> | undefined;
+  private ownSeriesView: ((own: readonly AnyMetric[]) => readonly AnyMetric[]) | undefined;
 
   constructor(options: CollectorOptions = {}) {
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
@@ -445,14 +446,34 @@ export class PerformanceMetricsCollector {
     }
     for (const [slot, seconds] of c.seconds) this.observeTime(slot, seconds);
     text += this.renderCustom();
-    this.countOverflow();
-    return (
-      text +
-      this.collectionErrors.render(this.prefix, this.units) +
-      this.collectionDuration.render(this.prefix, this.units) +
-      this.seriesOverflow.render(this.prefix, this.units) +
-      instrumentationErrors.render(this.prefix, this.units)
-    );
+    const own = this.ownMetrics();
+    let shown: readonly AnyMetric[] = own;
+    try {
+      if (this.ownSeriesView) shown = this.ownSeriesView(own);
+    } catch (err) {
+      // The view (cross-process aggregation) failed: this process's own series are served instead.
+      this.collectionErrors.labels({ source: 'collector' }).inc();
+      c.snapshot.errors.push({ source: 'collector', message: `own series: ${errorMessage(err)}` });
+    }
+    for (const m of shown) text += m.render(this.prefix, this.units);
+    return text;
+  }
+
+  /**
+   * The collector's own series: collection errors and time, series overflow (counted over `sourceMetrics`,
+   * by default the registered sources' and custom metrics) and instrumentation errors.
+   */
+  ownMetrics(sourceMetrics: readonly AnyMetric[] = this.metrics()): AnyMetric[] {
+    this.countOverflow(sourceMetrics);
+    return [this.collectionErrors, this.collectionDuration, this.seriesOverflow, instrumentationErrors];
+  }
+
+  /**
+   * Shows `view(own)` in place of the collector's own series in the exposition (cross-process aggregation
+   * shows them summed over every process); undefined shows this process's own again.
+   */
+  showOwnSeries(view: ((own: readonly AnyMetric[]) => readonly AnyMetric[]) | undefined): void {
+    this.ownSeriesView = view;
   }
 
   /** Every metric object of the registered sources (for history and tests); a source whose metrics() fails is skipped. */
@@ -471,8 +492,8 @@ export class PerformanceMetricsCollector {
   }
 
   /** Overflow counts are kept by each metric; the counter here pulls them at collection time. */
-  private countOverflow(): void {
-    for (const m of this.metrics()) {
+  private countOverflow(metrics: readonly AnyMetric[]): void {
+    for (const m of metrics) {
       if (typeof m.overflowed === 'number' && m.overflowed > 0 && m.spec) {
         const name = unitsForm(m.spec, this.units)?.name ?? m.spec.name;
         this.seriesOverflow.labels({ metric: this.prefix + name }).value = m.overflowed;

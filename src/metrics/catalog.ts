@@ -44,8 +44,9 @@ export interface MetricSpec<L extends string = string> {
   /** Histogram upper bounds, ascending, without +Inf. */
   readonly buckets?: readonly number[];
   /**
-   * How a gauge combines when several processes are aggregated (`victor-perf/cluster`); counters and
-   * histograms always add up. Without one, a gauge keeps one series per process.
+   * How the metric combines when several processes are aggregated (`victor-perf/cluster`). Counters and
+   * histograms always add up (`sum`, the only policy they take, so that they stay monotonic); a gauge
+   * without one keeps one series per process.
    */
   readonly aggregation?: GaugeAggregation;
   /**
@@ -506,6 +507,7 @@ export const CATALOG = {
   collectionErrors: spec({
     name: 'collection_errors_total',
     type: 'counter',
+    aggregation: 'sum',
     unit: 'count',
     category: 'collector',
     help: 'Collections in which a registered component threw or returned invalid data, by source.',
@@ -514,6 +516,7 @@ export const CATALOG = {
   seriesOverflow: spec({
     name: 'series_overflow_total',
     type: 'counter',
+    aggregation: 'sum',
     unit: 'count',
     category: 'collector',
     help: 'Label-set look-ups folded into the overflow series because a metric reached its label-set limit.',
@@ -560,6 +563,7 @@ export const CATALOG = {
   instrumentationErrors: spec({
     name: 'instrumentation_errors_total',
     type: 'counter',
+    aggregation: 'sum',
     unit: 'count',
     category: 'collector',
     help: 'Failures inside the monitor, caught so that the measured code and the process carry on, by component.',
@@ -568,6 +572,7 @@ export const CATALOG = {
   collectionDuration: spec({
     name: 'collection_duration_seconds',
     type: 'histogram',
+    aggregation: 'sum',
     unit: 'seconds',
     category: 'collector',
     help: 'Time one source takes to collect and render its series, in seconds, by source.',

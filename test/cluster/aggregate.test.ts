@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition } from './helpers.ts';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { aggregateCluster, reportToPrimary, type ClusterHandle } from '../../src/cluster/index.ts';
+import { CATALOG, CATALOG_ENTRIES } from '../../src/metrics/catalog.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
@@ -127,6 +128,48 @@ describe('aggregateCluster over ports', () => {
     expect(parseExposition(collector.exportPrometheus()).get('victor_cluster_processes_exited_total')).toBe(
       1,
     );
+  });
+
+  it("sums the collectors' own series over every process, and keeps an exited one's", async () => {
+    const { collector, cluster } = primary(50);
+    const a = member(cluster, 'a');
+    const b = member(cluster, 'b');
+    const broken = {
+      sourceName: 'broken',
+      collect: () => {
+        throw new Error('boom');
+      },
+      metrics: () => [],
+    };
+    a.collector.registerProviderPool(broken);
+    b.collector.registerProviderPool(broken);
+    a.collector.readCategory('provider_pool');
+    for (let i = 0; i < 2; i++) b.collector.readCategory('provider_pool');
+    // b's tools: a two-tool limit, so that a third tool folds into the overflow series.
+    const capped = new ToolExecutionMonitor({ maxSeries: 2 });
+    b.collector.registerToolExecution(capped);
+    for (const tool of ['x', 'y', 'z', 'w']) capped.record(tool, 1, true);
+    await cluster.refresh();
+    const seen = (): Map<string, number> => parseExposition(collector.exportPrometheus());
+    const errors = 'victor_collection_errors_total{source="broken"}';
+    const overflow = 'victor_series_overflow_total{metric="victor_tool_executions_total"}';
+    expect(seen().get(errors)).toBe(3);
+    expect(seen().get(overflow)).toBeGreaterThan(0);
+    const folded = seen().get(overflow);
+    b.close();
+    await until(() => cluster.processes().some((p) => p.process === 'b' && !p.alive));
+    await new Promise((r) => setTimeout(r, 80));
+    await cluster.refresh(); // folds b into the exited totals
+    expect(cluster.processes().map((p) => p.process)).toEqual(['a']);
+    expect(seen().get(errors)).toBe(3);
+    expect(seen().get(overflow)).toBe(folded);
+  });
+
+  it('declares every counter and histogram of the catalog as summed', () => {
+    for (const spec of CATALOG_ENTRIES) {
+      if (spec.type !== 'gauge') expect([undefined, 'sum'], spec.name).toContain(spec.aggregation);
+    }
+    expect(CATALOG.collectionDuration.aggregation).toBe('sum');
   });
 
   it("a process's failing component drops only that slot, keeping its last good values", async () => {

@@ -88,15 +88,25 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
       for (const [series, value] of truth)
         expect(seen.get(series), `${series} at batch ${scrape.batch}`).toBe(value);
       for (const [series, value] of seen) {
-        // The collector's own series (time spent collecting, failures while collecting) describe the process
-        // that answered the scrape, not the workload, and are not aggregated yet: on a shared port they follow
-        // whichever worker answers. Every workload counter must be monotonic.
-        if (/^victor_(collection_|instrumentation_errors)/.test(series)) continue;
         if (/_total\{|_count\{|_bucket\{|_sum\{/.test(series) && previous.has(series)) {
           expect(value, `${series} at batch ${scrape.batch}`).toBeGreaterThanOrEqual(previous.get(series)!);
         }
       }
       previous = seen;
+    }
+  });
+
+  it("the collector's own series add up over every process, the killed one included", () => {
+    const reads = (metrics: string): number =>
+      parseExposition(metrics).get('victor_collection_duration_seconds_count{source="tool_execution"}')!;
+    const first = reads(result.scrapes[0]!.metrics);
+    for (const scrape of result.scrapes) {
+      // Each scrape and tools read observes its collection time once, in whichever process served it; the
+      // killed process's last read may have come after its last report.
+      const since = reads(scrape.metrics) - first;
+      const lost = mode === 'cluster' && scrape.batch >= KILL_AFTER ? 1 : 0;
+      expect(since, `batch ${scrape.batch}`).toBeGreaterThanOrEqual(2 * scrape.batch - lost);
+      expect(since, `batch ${scrape.batch}`).toBeLessThanOrEqual(2 * scrape.batch);
     }
   });
 
