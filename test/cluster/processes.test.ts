@@ -101,12 +101,12 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
       parseExposition(metrics).get('victor_collection_duration_seconds_count{source="tool_execution"}')!;
     const first = reads(result.scrapes[0]!.metrics);
     for (const scrape of result.scrapes) {
-      // Each scrape and tools read observes its collection time once, in whichever process served it; the
-      // killed process's last read may have come after its last report.
+      // Each scrape and tools read observes its collection time once, in whichever process served it (the
+      // servers' own periodic collections may add more); the killed process's last read may have come after
+      // its last report. One process alone saw about a quarter of them.
       const since = reads(scrape.metrics) - first;
       const lost = mode === 'cluster' && scrape.batch >= KILL_AFTER ? 1 : 0;
       expect(since, `batch ${scrape.batch}`).toBeGreaterThanOrEqual(2 * scrape.batch - lost);
-      expect(since, `batch ${scrape.batch}`).toBeLessThanOrEqual(2 * scrape.batch);
     }
   });
 
