@@ -2,6 +2,7 @@
  * Prometheus configs: the in-cluster one (pod-annotation discovery, rule files, Alertmanager), the central
  * federation one for several clusters, and a standalone one for a local stack with static targets.
  */
+import { clusterSeriesRegex } from './cluster-rules.ts';
 import type { MonitoringConfig } from './config.ts';
 import { healthScoreName } from './promql.ts';
 import { RULE_FILE_NAME } from './rules.ts';
@@ -100,6 +101,8 @@ export function buildFederationPrometheusConfig(config: MonitoringConfig): Recor
             `{${config.selector}}`,
             `{__name__="${healthScoreName(config)}"}`,
             '{__name__=~"job.*:.+:.+"}',
+            // The per-cluster series carry no job label (cluster-rules.ts): matched by name.
+            `{__name__=~"${clusterSeriesRegex(config)}"}`,
           ],
         },
         static_configs: [{ targets: [...config.federation.targets] }],

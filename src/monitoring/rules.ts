@@ -5,6 +5,7 @@
  */
 import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
+import { CLUSTER_GROUP, clusterRecordingDefinitions } from './cluster-rules.ts';
 import { CUSTOM_ALERT_GROUP } from './custom.ts';
 import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
 import {
@@ -126,9 +127,13 @@ export function healthScoreExpr(config: MonitoringConfig): string {
   return toPromQL(healthScoreQuery(config));
 }
 
-/** Every recording rule in the query form, in rule-file order (P95s, then the health score). */
+/** Every recording rule in the query form, in rule-file order (P95s, the health score, per cluster). */
 export function recordingDefinitions(config: MonitoringConfig): RecordingDefinition[] {
-  return [...p95Definitions(config), { record: healthScoreName(config), query: healthScoreQuery(config) }];
+  return [
+    ...p95Definitions(config),
+    { record: healthScoreName(config), query: healthScoreQuery(config) },
+    ...clusterRecordingDefinitions(config),
+  ];
 }
 
 /** The alerting rules in the query form, for the in-process evaluator (same labels and annotations). */
@@ -184,6 +189,8 @@ export function buildRuleFile(config: MonitoringConfig): RuleFile {
   if (custom.length > 0) {
     groups.push({ name: CUSTOM_ALERT_GROUP, rules: custom.map((a) => alertingRule(config, a)) });
   }
+  // Last: it reads the health score the summary group records (promtool evaluates groups in file order).
+  groups.push({ name: CLUSTER_GROUP, rules: clusterRecordingDefinitions(config).map(printed) });
   return { groups };
 }
 

@@ -10,10 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';
 import { interpolateQuery } from '../../src/monitoring/dashboard.ts';
 import { buildFederationPrometheusConfig } from '../../src/monitoring/prometheus.ts';
+import { clusterRecordingDefinitions } from '../../src/monitoring/cluster-rules.ts';
 import { healthScoreName } from '../../src/monitoring/promql.ts';
 import { freePort, startProcess, waitReady, type ManagedProcess } from '../../src/stack/proc.ts';
 import { startStack, type Stack } from '../../src/stack/stack.ts';
-import { dataQueries, promQuery, queriesWithoutData, waitFor } from './helpers.ts';
+import { dataQueries, finiteValues, promQuery, queriesWithoutData, waitFor } from './helpers.ts';
 
 const config = resolveMonitoringConfig({});
 let edge: Stack | undefined;
@@ -107,4 +108,28 @@ describe('a central Prometheus federating from the cluster Prometheus', () => {
       expect.objectContaining({ __name__: healthScoreName(config), cluster: 'edge-a' }),
     ]);
   }, 60_000);
+
+  it('federates every per-cluster series, labelled with the cluster that recorded it', async () => {
+    // Recorded on the cluster's Prometheus without a cluster label (it is the external label there); the
+    // federation endpoint attaches it, and the central Prometheus keeps it (honor_labels).
+    const records = clusterRecordingDefinitions(config).map((d) => d.record);
+    let missing: string[] = [];
+    await waitFor(
+      async () => {
+        const found = await promQuery(centralUrl, `count by (__name__, cluster) ({__name__=~"cluster:.+"})`);
+        const have = new Set(
+          found.filter((s) => s.metric.cluster === 'edge-a').map((s) => s.metric.__name__),
+        );
+        missing = records.filter((r) => !have.has(r));
+        return missing.length === 0;
+      },
+      60_000,
+      () => `per-cluster series not federated: ${missing.join(', ')}`,
+    );
+    const executions = await promQuery(
+      centralUrl,
+      `sum(${records.find((r) => r.includes('tool_executions'))})`,
+    );
+    expect(finiteValues(executions)[0]).toBeGreaterThan(0);
+  }, 90_000);
 });

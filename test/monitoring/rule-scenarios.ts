@@ -11,6 +11,7 @@ import { buildAlerts, type AlertSpec } from '../../src/monitoring/alerts.ts';
 import type { MonitoringConfig } from '../../src/monitoring/config.ts';
 import { healthScoreName, recordName } from '../../src/monitoring/promql.ts';
 import { runbookUrl } from '../../src/monitoring/alerts.ts';
+import { clusterRuleTests } from './cluster-rule-scenarios.ts';
 import { durationSeconds, renderTemplate } from './helpers.ts';
 
 export interface InputSeries {
@@ -428,12 +429,18 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       promql_expr_test: [{ expr: score, eval_time: '10m', exp_samples: [] }],
     },
   ];
+  const cluster = clusterRuleTests(config);
   const covered = [
     ...alerts.filter((a) => scenarios[a.alert]).map((a) => a.alert),
     ...recordTests.map((t) => (t as { name: string }).name.split(' ')[0] as string),
+    ...cluster.covered,
   ];
   return {
-    yaml: { rule_files: [ruleFile], evaluation_interval: '1m', tests: [...tests, ...recordTests] },
+    yaml: {
+      rule_files: [ruleFile],
+      evaluation_interval: '1m',
+      tests: [...tests, ...recordTests, ...cluster.tests],
+    },
     covered,
   };
 }
