@@ -7,14 +7,18 @@
  * never goes back, which Prometheus would read as a reset), while its gauges, which described a process that
  * is gone, do not.
  */
-import type { GaugeAggregation, MetricSpec } from '../metrics/catalog.ts';
+import {
+  PROCESS_LABEL,
+  TOTAL_PROCESS,
+  isPerProcess,
+  type GaugeAggregation,
+  type MetricSpec,
+} from '../metrics/catalog.ts';
 import type { SketchState } from '../metrics/sketch.ts';
 import { labelSetKey } from '../metrics/metric.ts';
 import { mergeSketches, type FamilyState, type HistogramSeries, type ScalarSeries } from './state.ts';
 
-export const PROCESS_LABEL = 'process';
-/** `process` label value of a system gauge's total over every process. */
-export const TOTAL_PROCESS = 'total';
+export { PROCESS_LABEL, TOTAL_PROCESS };
 
 export interface Contribution {
   readonly process: string;
@@ -117,7 +121,7 @@ function sumHistograms(g: Group): HistogramSeries[] {
 function mergeGauges(g: Group): FamilyState {
   const policy = gaugePolicy(g.spec);
   const live = g.parts.filter((p) => p.c.live);
-  const perProcess = policy === 'per_process' || g.spec.category === 'system';
+  const perProcess = isPerProcess(g.spec);
   const combined = new Map<string, { values: readonly string[]; value: number }>();
   if (policy !== 'per_process') {
     for (const { f } of live) {

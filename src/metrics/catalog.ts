@@ -592,6 +592,23 @@ export const CATALOG = {
 export type CatalogKey = keyof typeof CATALOG;
 export type CatalogEntry = (typeof CATALOG)[CatalogKey];
 
+// --- several processes aggregated (victor-perf/cluster): the label of per-process series ---
+/** Label naming the process of a per-process gauge's series when several processes are aggregated. */
+export const PROCESS_LABEL = 'process';
+/** Its value on a system gauge's total over every process. */
+export const TOTAL_PROCESS = 'total';
+
+/**
+ * Whether a gauge keeps one series per process (under `PROCESS_LABEL`) when processes are aggregated: the
+ * system gauges (next to their `total`) and the gauges whose policy is `per_process`.
+ */
+export function isPerProcess(spec: MetricSpec): boolean {
+  return (
+    spec.type === 'gauge' &&
+    (spec.category === 'system' || (spec.aggregation ?? 'per_process') === 'per_process')
+  );
+}
+
 /** All catalog entries in declaration order (the exposition order). */
 export const CATALOG_ENTRIES: readonly MetricSpec[] = Object.values(CATALOG);
 

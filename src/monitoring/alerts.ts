@@ -3,14 +3,23 @@
  *
  * Aggregation follows what each signal means: ratios and quantiles are computed over rates summed across
  * replicas (one value per job); resource gauges (memory, CPU, threads, evictions) belong to one process and
- * alert per replica; cache utilization and provider health alert per namespace / provider on the worst replica.
+ * alert per replica (per process where several are aggregated, never on their total); cache utilization and
+ * provider health alert per namespace / provider on the worst replica.
  */
 import { CATALOG } from '../metrics/catalog.ts';
 import type { AlertThreshold, MonitoringConfig, Severity, ThresholdPair } from './config.ts';
 import { compare, div, eq, max, min, ne, rate, re, sum, without, type Expr } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
 import { CUSTOM_ALERT_GROUP, customAlertQuery } from './custom.ts';
-import { healthScoreSeries, quantile, rateSum, ratio, series, withoutReplicas } from './promql.ts';
+import {
+  healthScoreSeries,
+  processSeries,
+  quantile,
+  rateSum,
+  ratio,
+  series,
+  withoutReplicas,
+} from './promql.ts';
 
 export const ALERT_GROUPS = [
   'victor_performance_cache',
@@ -220,10 +229,10 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     },
   );
 
-  // --- system: one process each ---
+  // --- system: one process each (in cluster mode each process, never their total) ---
   for (const l of levels('Critical', 'MemoryUsage', th.memoryBytes)) {
     add('victor_performance_system', 'system', 'MemoryUsage', l, {
-      expr: () => series(config, C.systemMemoryBytes),
+      expr: () => processSeries(config, C.systemMemoryBytes),
       comparison: '>',
       format: 'bytes',
       summary: `High memory usage on ${instance}`,
@@ -232,7 +241,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   }
   for (const l of levels('Critical', 'CPUUsage', th.cpuPercent)) {
     add('victor_performance_system', 'system', 'CPUUsage', l, {
-      expr: () => series(config, C.systemCpuPercent),
+      expr: () => processSeries(config, C.systemCpuPercent),
       comparison: '>',
       format: 'percent',
       summary: `High CPU usage on ${instance}`,
@@ -245,7 +254,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'ThreadCount',
     { alert: 'HighThreadCount', severity: 'warning', t: th.threads },
     {
-      expr: () => series(config, C.systemThreads),
+      expr: () => processSeries(config, C.systemThreads),
       comparison: '>',
       format: 'integer',
       summary: `High thread count on ${instance}`,
@@ -260,7 +269,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'ProcessStarted',
     { alert: 'ProcessStarted', severity: 'info', t: th.recentStart },
     {
-      expr: () => series(config, C.systemUptime),
+      expr: () => processSeries(config, C.systemUptime),
       comparison: '<',
       format: 'seconds',
       summary: `${instance} started or restarted`,

@@ -3,10 +3,11 @@
  * selector, replica labels, rate window). Every metric comes from a catalog entry, so a query against a series
  * nothing emits cannot be written (README "How it differs from the original", item 3).
  */
-import { metricName, type MetricSpec } from '../metrics/catalog.ts';
+import { PROCESS_LABEL, TOTAL_PROCESS, metricName, type MetricSpec } from '../metrics/catalog.ts';
 import {
   histogramQuantile,
   metric,
+  ne,
   parseMatchers,
   rate,
   select,
@@ -37,6 +38,14 @@ export function series(
 ): SelectExpr {
   const checked = metric(spec, config.prefix, matchers, suffix);
   return select(checked.metric, [...selectorMatchers(config), ...checked.matchers]);
+}
+
+/**
+ * A system gauge, one series per process: where several processes are aggregated (victor-perf/cluster) their
+ * `process="total"` sum is left out. A single process has no `process` label, which the matcher also matches.
+ */
+export function processSeries(config: MonitoringConfig, spec: MetricSpec): SelectExpr {
+  return series(config, spec, [ne(PROCESS_LABEL, TOTAL_PROCESS)]);
 }
 
 /** `without (instance, pod, ...)`: drops the replica labels plus `extra`, keeps everything else (job, cluster). */

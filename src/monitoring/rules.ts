@@ -7,7 +7,7 @@ import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.
 import type { MonitoringConfig } from './config.ts';
 import { CLUSTER_GROUP, clusterRecordingDefinitions } from './cluster-rules.ts';
 import { CUSTOM_ALERT_GROUP } from './custom.ts';
-import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
+import { CATALOG, PROCESS_LABEL, type MetricSpec } from '../metrics/catalog.ts';
 import {
   add,
   avg,
@@ -27,7 +27,15 @@ import {
 import { toPromQL } from '../query/promql.ts';
 import type { AlertRule } from '../query/alerting.ts';
 import { parseDuration } from '../query/evaluate.ts';
-import { healthScoreName, quantile, rateSum, ratio, recordName, series, withoutReplicas } from './promql.ts';
+import {
+  healthScoreName,
+  processSeries,
+  quantile,
+  rateSum,
+  ratio,
+  recordName,
+  withoutReplicas,
+} from './promql.ts';
 import { yamlFile } from './yaml.ts';
 
 export interface RecordingRule {
@@ -96,9 +104,11 @@ export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
 export function healthScoreQuery(config: MonitoringConfig): Expr {
   const C = CATALOG;
   const h = config.healthScore;
-  const anchor = group(series(config, C.systemUptime), withoutReplicas(config));
+  // Processes of one replica (cluster mode) count like replicas; their `process="total"` sum does not.
+  const perProcess = withoutReplicas(config, [PROCESS_LABEL]);
+  const anchor = group(processSeries(config, C.systemUptime), perProcess);
   const term = (x: Expr): Expr => paren(or(paren(x), anchor)); // group() is 1: the healthy value
-  const avgOf = (spec: MetricSpec): Expr => avg(series(config, spec), withoutReplicas(config));
+  const avgOf = (spec: MetricSpec): Expr => avg(processSeries(config, spec), perProcess);
 
   const hitRatio = ratio(
     rateSum(config, C.cacheOperations, [eq('operation', 'hits')], ['namespace', 'operation']),

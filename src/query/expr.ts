@@ -7,7 +7,7 @@
  * Nodes follow PromQL's own structure one to one (a `paren` node is printed as parentheses and is a no-op
  * when evaluated), so the printed text parses back into the tree the evaluator walks.
  */
-import { metricName, type MetricSpec } from '../metrics/catalog.ts';
+import { PROCESS_LABEL, isPerProcess, metricName, type MetricSpec } from '../metrics/catalog.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -131,6 +131,7 @@ export function metric(
   }
   const allowed = new Set<string>([...spec.labels, ...TARGET_LABELS]);
   if (suffix === '_bucket') allowed.add('le');
+  if (isPerProcess(spec)) allowed.add(PROCESS_LABEL); // when several processes are aggregated
   for (const m of matchers) {
     if (!allowed.has(m.label)) throw new QueryError(`${spec.name} has no label ${JSON.stringify(m.label)}`);
   }

@@ -356,6 +356,67 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     });
   }
 
+  // Cluster mode (victor-perf/cluster): one target serves a system gauge per process plus their
+  // `process="total"` sum. Per-process alerts see each process, never the total, next to a single-process
+  // target (b) that has no `process` label at all.
+  const processes = (spec: MetricSpec, one: number, two: number, total: number): InputSeries[] => [
+    gauge(spec, { ...A, process: 'worker-1' }, one),
+    gauge(spec, { ...A, process: 'worker-2' }, two),
+    gauge(spec, { ...A, process: 'total' }, total),
+  ];
+  const perProcessAlerts: Record<string, MetricSpec> = {
+    HighMemoryUsage: C.systemMemoryBytes,
+    CriticalMemoryUsage: C.systemMemoryBytes,
+    HighCPUUsage: C.systemCpuPercent,
+    CriticalCPUUsage: C.systemCpuPercent,
+    HighThreadCount: C.systemThreads,
+  };
+  for (const a of alerts) {
+    const spec = perProcessAlerts[a.alert];
+    if (!spec) continue;
+    const fireAt = durationSeconds(a.for) / 60;
+    const fire = scenarios[a.alert]!.expected[0]!.value;
+    const low = 0.6 * a.threshold;
+    const single = gauge(spec, B, low);
+    tests.push({
+      name: `${a.alert}: cluster mode, fires for the process above the threshold and not for the total`,
+      interval: '1m',
+      input_series: [...processes(spec, fire, low, fire + low), single, ...up],
+      alert_rule_test: [
+        {
+          eval_time: at(fireAt),
+          alertname: a.alert,
+          exp_alerts: [expectedAlert(a, { labels: { ...A, process: 'worker-1' }, value: fire })],
+        },
+      ],
+    });
+    tests.push({
+      name: `${a.alert}: cluster mode, silent when only the total of the processes is above`,
+      interval: '1m',
+      input_series: [...processes(spec, low, low, 2 * low), single, ...up],
+      alert_rule_test: [{ eval_time: at(fireAt + 5), alertname: a.alert, exp_alerts: [] }],
+    });
+  }
+  {
+    // Both workers just started: one alert each, none for their total (the oldest uptime, also recent).
+    const a = alerts.find((x) => x.alert === 'ProcessStarted')!;
+    tests.push({
+      name: 'ProcessStarted: cluster mode, one alert per started process and none for the total',
+      interval: '1m',
+      input_series: [...processes(C.systemUptime, 120, 60, 120), gauge(C.systemUptime, B, 3600)],
+      alert_rule_test: [
+        {
+          eval_time: at(durationSeconds(a.for) / 60),
+          alertname: a.alert,
+          exp_alerts: [
+            expectedAlert(a, { labels: { ...A, process: 'worker-1' }, value: 120 }),
+            expectedAlert(a, { labels: { ...A, process: 'worker-2' }, value: 60 }),
+          ],
+        },
+      ],
+    });
+  }
+
   function expectedAlert(a: AlertSpec, e: { labels: Labels; value: number }): object {
     const exprLabels = { ...job, ...e.labels };
     return {
@@ -407,6 +468,22 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       input_series: health([10, 30, 40, 20], [20, 20, 60, 0]),
       promql_expr_test: [
         // Minute 0: no rate yet, cache/tool/latency terms count as healthy: 40 + 30 + 5 + 5 + 10.
+        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
+        { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 62 }] },
+      ],
+    },
+    {
+      // The same CPU (avg 50 %) and memory (avg 1 GiB) from two processes of one cluster-mode target, whose
+      // `process="total"` series must not count as a third process; the score is the same.
+      name: `${score} in cluster mode, per process and not on the total`,
+      interval: '1m',
+      input_series: [
+        ...health([10, 30, 40, 20], [20, 20, 60, 0]).filter((s) => !/_system_/.test(s.series)),
+        ...processes(C.systemCpuPercent, 40, 60, 100),
+        ...processes(C.systemMemoryBytes, 0.5 * GiB, 1.5 * GiB, 2 * GiB),
+        ...processes(C.systemUptime, 3600, 3000, 3600),
+      ],
+      promql_expr_test: [
         { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
         { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 62 }] },
       ],
