@@ -54,7 +54,17 @@ export {
   getPerformanceCollector,
   resetPerformanceCollector,
 } from './collector/collector.ts';
-export { HEALTH_WEIGHTS, healthScore } from './collector/health.ts';
+// --- health score: one definition, shared with the recording rule ---
+export { DEFAULT_HEALTH_WINDOW } from './collector/health.ts';
+export type { HealthOptions } from './collector/health.ts';
+export {
+  DEFAULT_HEALTH_DEFINITION,
+  DEFAULT_HEALTH_WEIGHTS,
+  HEALTH_TERMS,
+  HEALTH_TERM_KEYS,
+  HealthDefinitionError,
+} from './query/health.ts';
+export type { HealthDefinition, HealthTerm, HealthTermKey, HealthWeights } from './query/health.ts';
 
 export { VERSION } from './version.ts';
 

@@ -42,7 +42,7 @@ import {
   emptyToolExecution,
   unknownPercentiles,
 } from './empty.ts';
-import { healthInputs, healthScore } from './health.ts';
+import { HealthScore, type HealthOptions } from './health.ts';
 import type {
   BootstrapSnapshot,
   CacheEndpointSnapshot,
@@ -115,6 +115,11 @@ export interface CollectorOptions {
    * is the same in both.
    */
   units?: Units;
+  /**
+   * The health score's weights, budgets and window (see collector/health.ts); give the monitoring config's
+   * (`collectorHealthOptions(config)`) so that `health_score` and the recording rule are the same definition.
+   */
+  health?: HealthOptions;
 }
 
 type SingleSlot = Exclude<Slot, 'cache' | 'tool_selection'>;
@@ -166,10 +171,21 @@ export class PerformanceMetricsCollector {
   private readonly collectionDuration = new Histogram(CATALOG.collectionDuration);
   private pending: Promise<SharedCollection> | undefined;
   private ownSeriesView: ((own: readonly AnyMetric[]) => readonly AnyMetric[]) | undefined;
+  private readonly health: HealthScore;
 
   constructor(options: CollectorOptions = {}) {
     this.prefix = validatePrefix(options.prefix ?? DEFAULT_PREFIX);
     this.units = validateUnits(options.units ?? DEFAULT_UNITS);
+    try {
+      this.health = new HealthScore(this.prefix, options.health);
+    } catch (err) {
+      throw new CollectorError(`${(err as Error).message}`);
+    }
+  }
+
+  /** The health score's weights and budgets, and its window. */
+  get healthDefinition(): HealthScore['definition'] & { window: string } {
+    return { ...this.health.definition, window: this.health.window };
   }
 
   /**
@@ -340,10 +356,32 @@ export class PerformanceMetricsCollector {
     const snapshot: PerformanceSnapshot = {
       ...base,
       custom,
-      health_score: healthScore(healthInputs(base)),
+      health_score: this.healthScore(ok, errors),
       errors,
     };
     return { snapshot, ok, seconds };
+  }
+
+  /** The score over the series of the sources that collected cleanly; a failure here is counted, not thrown. */
+  private healthScore(ok: ReadonlySet<Slot>, errors: SourceError[]): number | null {
+    try {
+      // A source whose metrics() or a metric's render fails is left out here; the exposition counts it.
+      const metrics: AnyMetric[] = [];
+      for (const slot of SLOTS) {
+        if (!ok.has(slot)) continue;
+        try {
+          for (const m of this.sources.get(slot)!.metrics())
+            if (m && typeof m.render === 'function' && m.spec) metrics.push(m);
+        } catch {
+          continue;
+        }
+      }
+      return this.health.score(metrics);
+    } catch (err) {
+      this.collectionErrors.labels({ source: 'health' }).inc();
+      errors.push({ source: 'health', message: errorMessage(err) });
+      return null;
+    }
   }
 
   /**

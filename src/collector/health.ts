@@ -1,47 +1,141 @@
 /**
- * The health score (0..100) with the original's weights:
- *   40 % overall cache hit rate, 30 % tool success (1 - error rate), 10 % CPU headroom (1 - cpu/100),
- *   10 % memory headroom (1 - memory / 2 GiB), 10 % latency headroom (1 - min(1, selection P95 / 5000 ms)).
+ * The in-process health score: the terms of query/health.ts (the recording rule's definition) evaluated over a
+ * trailing window of the collector's own samples, with the same weights and window as the rule when the
+ * collector is given the monitoring config's (`collectorHealthOptions(config)` in victor-perf/monitoring).
  *
- * An input that is not known yet (no lookups, no executions, no CPU reading) counts as no evidence of trouble:
- * its term takes its full weight. The recording rule `victor_performance_health_score` does the same with
- * `or vector(...)`, so the two agree, and the summary alerts do not fire on a process that has done nothing.
+ * Each collection records, at most once per `window / 60` (so at most ~61 points per series), the series the
+ * terms read, as the exposition renders them; points older than the window are dropped, and so are series
+ * that stop appearing. Memory is bounded by the sources' own series caps times those points.
  */
-import type { PerformanceSnapshot } from './types.ts';
+import { evaluate, type SeriesStore, type SeriesView } from '../query/evaluate.ts';
+import { selectedMetrics, vector, type Expr } from '../query/expr.ts';
+import {
+  healthQuery,
+  healthWindowMs,
+  resolveHealthDefinition,
+  type HealthDefinition,
+  type HealthWeights,
+} from '../query/health.ts';
+import { ArraySeries, lowerBound } from '../query/store.ts';
+import { parseExposition } from '../metrics/parse.ts';
+import type { AnyMetric } from '../metrics/primitives.ts';
 
-export const HEALTH_WEIGHTS = { hitRate: 40, toolSuccess: 30, cpu: 10, memory: 10, latency: 10 } as const;
-export const HEALTH_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
-export const HEALTH_LATENCY_BUDGET_MS = 5000;
-
-export interface HealthInputs {
-  hitRate: number | null;
-  errorRate: number | null;
-  cpuPercent: number | null;
-  memoryBytes: number | null;
-  selectionP95Ms: number | null;
+export interface HealthOptions {
+  /** Weights by term; merged onto the defaults and checked to sum to 1. */
+  weights?: Partial<HealthWeights>;
+  /** Memory at which the memory headroom reaches 0 (default 2 GiB). */
+  memoryBudgetBytes?: number;
+  /** Selection P95 at which the latency headroom reaches 0 (default 5000 ms). */
+  latencyBudgetMs?: number;
+  /** Range of the rates and the selection P95: the rules' rate window (default `5m`). */
+  window?: string;
+  /** Milliseconds since the epoch (tests). */
+  clock?: () => number;
 }
 
-const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
+export const DEFAULT_HEALTH_WINDOW = '5m';
 
-export function healthScore(i: HealthInputs): number {
-  const w = HEALTH_WEIGHTS;
-  const score =
-    w.hitRate * (i.hitRate ?? 1) +
-    w.toolSuccess * (1 - (i.errorRate ?? 0)) +
-    w.cpu * clamp01(1 - (i.cpuPercent ?? 0) / 100) +
-    w.memory * clamp01(1 - (i.memoryBytes ?? 0) / HEALTH_MEMORY_BUDGET_BYTES) +
-    w.latency * (1 - Math.min(1, (i.selectionP95Ms ?? 0) / HEALTH_LATENCY_BUDGET_MS));
-  return Math.round(score * 100) / 100;
+class WindowSeries extends ArraySeries {
+  /** Drops points before `from`. */
+  trim(from: number): void {
+    const n = lowerBound(this.t, from);
+    if (n > 0) {
+      this.t.splice(0, n);
+      this.v.splice(0, n);
+    }
+  }
 }
 
-export function healthInputs(
-  s: Omit<PerformanceSnapshot, 'health_score' | 'errors' | 'custom'>,
-): HealthInputs {
-  return {
-    hitRate: s.tool_selection?.hit_rates.overall ?? null,
-    errorRate: s.tool_execution?.errors.error_rate ?? null,
-    cpuPercent: s.system?.cpu.percent ?? null,
-    memoryBytes: s.system ? s.system.memory.used_bytes : null,
-    selectionP95Ms: s.tool_selection?.latency_ms.p95 ?? null,
-  };
+export class HealthScore implements SeriesStore {
+  readonly definition: HealthDefinition;
+  readonly window: string;
+  readonly query: Expr;
+  private readonly windowMs: number;
+  private readonly spacingMs: number;
+  private readonly names: Set<string>;
+  private readonly clock: () => number;
+  private readonly byName = new Map<string, Map<string, WindowSeries>>();
+  private last: { t: number; score: number | null } | undefined;
+
+  constructor(
+    private readonly prefix: string,
+    options: HealthOptions = {},
+  ) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`health options must be an object, got ${String(options)}`);
+    }
+    this.definition = resolveHealthDefinition(options, 'health');
+    this.window = options.window ?? DEFAULT_HEALTH_WINDOW;
+    this.windowMs = healthWindowMs(this.window);
+    this.spacingMs = Math.min(15_000, Math.max(100, this.windowMs / 60));
+    this.clock = options.clock ?? Date.now;
+    // In-process there is no selector and no replica: the process that computes the score is up.
+    this.query = healthQuery(
+      { prefix, matchers: [], replicaLabels: [], window: this.window, anchor: vector(1) },
+      this.definition,
+    );
+    this.names = new Set(selectedMetrics(this.query));
+  }
+
+  series(metric: string): Iterable<SeriesView> {
+    return this.byName.get(metric)?.values() ?? [];
+  }
+
+  /**
+   * Records the terms' series from `metrics` (already collected) and returns the score at this instant,
+   * rounded to 2 decimals; within `window / 60` of the last recording, returns that recording's score.
+   */
+  score(metrics: Iterable<AnyMetric>): number | null {
+    const t = this.clock();
+    if (this.last && t >= this.last.t && t - this.last.t < this.spacingMs) return this.last.score;
+    this.record(t, metrics);
+    const samples = evaluate(this.query, this, t);
+    const value = samples.length === 1 ? samples[0]!.value : NaN;
+    const score = Number.isFinite(value) ? Math.round(value * 100) / 100 : null;
+    this.last = { t, score };
+    return score;
+  }
+
+  /** Points held now (for tests of the memory bound). */
+  get points(): number {
+    let n = 0;
+    for (const m of this.byName.values()) for (const s of m.values()) n += s.t.length;
+    return n;
+  }
+
+  private record(t: number, metrics: Iterable<AnyMetric>): void {
+    for (const m of metrics) {
+      const name = this.prefix + m.spec.name;
+      if (!this.names.has(name) && !this.names.has(`${name}_bucket`)) continue;
+      let text: string;
+      try {
+        text = m.render(this.prefix, 'seed'); // the terms read seed names, whatever the exposition's units
+      } catch {
+        continue; // counted by the exposition, which leaves the source out too
+      }
+      for (const family of parseExposition(text)) {
+        for (const sample of family.samples) {
+          if (!this.names.has(sample.name)) continue;
+          const labels = { ...sample.labels, __name__: sample.name };
+          let byKey = this.byName.get(sample.name);
+          if (!byKey) this.byName.set(sample.name, (byKey = new Map()));
+          const key = JSON.stringify(Object.entries(labels).sort());
+          let s = byKey.get(key);
+          if (!s) byKey.set(key, (s = new WindowSeries(labels)));
+          if (s.t.length > 0 && s.t[s.t.length - 1]! >= t) continue; // a clock that went backwards
+          s.t.push(t);
+          s.v.push(sample.value);
+        }
+      }
+    }
+    // Keep what the window needs: a series not seen for a whole window is gone.
+    const from = t - this.windowMs;
+    for (const [name, byKey] of this.byName) {
+      for (const [key, s] of byKey) {
+        s.trim(from);
+        if (s.t.length === 0) byKey.delete(key);
+      }
+      if (byKey.size === 0) this.byName.delete(name);
+    }
+  }
 }

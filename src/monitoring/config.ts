@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import { DEFAULT_HEALTH_DEFINITION, resolveHealthDefinition, type HealthWeights } from '../query/health.ts';
 import { buildAlerts } from './alerts.ts';
 import { validateCustom, type CustomMetricConfig } from './custom.ts';
 
@@ -87,14 +88,11 @@ export interface MonitoringConfig {
     readonly startupDurationMs: AlertThreshold;
   };
   readonly healthScore: {
-    /** Weights of the five terms; they must sum to 1. */
-    readonly weights: {
-      readonly cacheHitRate: number;
-      readonly toolSuccess: number;
-      readonly cpuHeadroom: number;
-      readonly memoryHeadroom: number;
-      readonly latencyHeadroom: number;
-    };
+    /**
+     * Weights of the terms (query/health.ts); they must sum to 1. `providerAvailability` (1 - provider
+     * failure ratio over the rate window) is 0 by default, the description's weights.
+     */
+    readonly weights: HealthWeights;
     /** Memory at which the memory headroom reaches 0. */
     readonly memoryBudgetBytes: number;
     /** Selection P95 at which the latency headroom reaches 0. */
@@ -229,17 +227,8 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
     recentStart: { threshold: 600, for: '1m' },
     startupDurationMs: { threshold: 30000, for: '1m' },
   },
-  healthScore: {
-    weights: {
-      cacheHitRate: 0.4,
-      toolSuccess: 0.3,
-      cpuHeadroom: 0.1,
-      memoryHeadroom: 0.1,
-      latencyHeadroom: 0.1,
-    },
-    memoryBudgetBytes: 2 * GiB,
-    latencyBudgetMs: 5000,
-  },
+  // The description's weights (provider availability 0) and budgets: query/health.ts.
+  healthScore: DEFAULT_HEALTH_DEFINITION,
   alertmanager: {
     groupWait: '30s',
     groupInterval: '5m',
@@ -393,10 +382,10 @@ function validate(config: MonitoringConfig): MonitoringConfig {
         'the rules and dashboards would match no series (set both)',
     );
   }
-  const w = config.healthScore.weights;
-  const sum = w.cacheHitRate + w.toolSuccess + w.cpuHeadroom + w.memoryHeadroom + w.latencyHeadroom;
-  if (Math.abs(sum - 1) > 1e-9) {
-    throw new MonitoringConfigError(`healthScore.weights: must sum to 1, got ${sum}`);
+  try {
+    resolveHealthDefinition(config.healthScore, 'healthScore');
+  } catch (err) {
+    throw new MonitoringConfigError((err as Error).message);
   }
   for (const [role, r] of Object.entries(config.alertmanager.receivers)) {
     if (!['pagerduty', 'slack', 'webhook'].includes((r as ReceiverSpec).kind)) {

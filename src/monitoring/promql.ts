@@ -3,8 +3,9 @@
  * selector, replica labels, rate window). Every metric comes from a catalog entry, so a query against a series
  * nothing emits cannot be written (README "How it differs from the original", item 3).
  */
-import { PROCESS_LABEL, TOTAL_PROCESS, metricName, type MetricSpec } from '../metrics/catalog.ts';
+import { CATALOG, PROCESS_LABEL, TOTAL_PROCESS, metricName, type MetricSpec } from '../metrics/catalog.ts';
 import {
+  group,
   histogramQuantile,
   metric,
   ne,
@@ -19,6 +20,7 @@ import {
   type SelectExpr,
   type SeriesSuffix,
 } from '../query/expr.ts';
+import type { HealthDefinition, HealthScope } from '../query/health.ts';
 import type { MonitoringConfig } from './config.ts';
 
 export { ratio } from '../query/expr.ts';
@@ -96,4 +98,31 @@ export function healthScoreName(config: MonitoringConfig): string {
 /** The recorded health score, selected with the config's selector. */
 export function healthScoreSeries(config: MonitoringConfig): SelectExpr {
   return select(healthScoreName(config), selectorMatchers(config));
+}
+
+/** Where the recorded health score reads its terms: the config's selector, across replicas, its rate window. */
+export function healthScope(config: MonitoringConfig): HealthScope {
+  return {
+    prefix: config.prefix,
+    matchers: selectorMatchers(config),
+    replicaLabels: config.replicaLabels,
+    window: config.rateWindow,
+    anchor: group(processSeries(config, CATALOG.systemUptime), withoutReplicas(config, [PROCESS_LABEL])),
+  };
+}
+
+/**
+ * The collector's `health` option from the config: the same weights, budgets and window as the recording
+ * rule (`new PerformanceMetricsCollector({ health: collectorHealthOptions(config) })`).
+ */
+export function collectorHealthOptions(
+  config: MonitoringConfig,
+): HealthDefinition & { readonly window: string } {
+  const h = config.healthScore;
+  return {
+    weights: h.weights,
+    memoryBudgetBytes: h.memoryBudgetBytes,
+    latencyBudgetMs: h.latencyBudgetMs,
+    window: config.rateWindow,
+  };
 }

@@ -7,35 +7,13 @@ import { ALERT_GROUPS, buildAlerts, runbookUrl, type AlertSpec } from './alerts.
 import type { MonitoringConfig } from './config.ts';
 import { CLUSTER_GROUP, clusterRecordingDefinitions } from './cluster-rules.ts';
 import { CUSTOM_ALERT_GROUP } from './custom.ts';
-import { CATALOG, PROCESS_LABEL, type MetricSpec } from '../metrics/catalog.ts';
-import {
-  add,
-  avg,
-  clampMax,
-  clampMin,
-  compare,
-  div,
-  eq,
-  group,
-  mul,
-  or,
-  paren,
-  re,
-  sub,
-  type Expr,
-} from '../query/expr.ts';
+import { CATALOG } from '../metrics/catalog.ts';
+import type { Expr } from '../query/expr.ts';
+import { healthQuery } from '../query/health.ts';
 import { toPromQL } from '../query/promql.ts';
 import type { AlertRule } from '../query/alerting.ts';
 import { parseDuration } from '../query/evaluate.ts';
-import {
-  healthScoreName,
-  processSeries,
-  quantile,
-  rateSum,
-  ratio,
-  recordName,
-  withoutReplicas,
-} from './promql.ts';
+import { healthScope, healthScoreName, quantile, recordName } from './promql.ts';
 import { yamlFile } from './yaml.ts';
 
 export interface RecordingRule {
@@ -96,41 +74,12 @@ export function buildP95Rules(config: MonitoringConfig): RecordingRule[] {
 }
 
 /**
- * Health score 0..100 with the original's weights, fixed (defect 2): every term is
- * aggregated across replicas to the same label set (the job's target labels), so the terms match one to one.
- * A term with no data yet (no lookups, no executions, no selections) counts as healthy through `or` with an
- * anchor series of the same labels (the process is up), so the score always has a value while the job runs.
+ * Health score 0..100: the terms of query/health.ts with the config's weights, every term aggregated across
+ * replicas to the job's target labels (so the terms match one to one), a term without data anchored to 1 by
+ * the job's uptime series. The collector evaluates the same terms in-process (`health_score`).
  */
 export function healthScoreQuery(config: MonitoringConfig): Expr {
-  const C = CATALOG;
-  const h = config.healthScore;
-  // Processes of one replica (cluster mode) count like replicas; their `process="total"` sum does not.
-  const perProcess = withoutReplicas(config, [PROCESS_LABEL]);
-  const anchor = group(processSeries(config, C.systemUptime), perProcess);
-  const term = (x: Expr): Expr => paren(or(paren(x), anchor)); // group() is 1: the healthy value
-  const avgOf = (spec: MetricSpec): Expr => avg(processSeries(config, spec), perProcess);
-
-  const hitRatio = ratio(
-    rateSum(config, C.cacheOperations, [eq('operation', 'hits')], ['namespace', 'operation']),
-    rateSum(config, C.cacheOperations, [re('operation', 'hits|misses')], ['namespace', 'operation']),
-  );
-  const errorRatio = ratio(
-    rateSum(config, C.toolExecutions, [eq('status', 'failure')], ['tool', 'status']),
-    rateSum(config, C.toolExecutions, [], ['tool', 'status']),
-  );
-  // `>= 0` drops the NaN histogram_quantile returns for a window without observations.
-  const selectionP95 = paren(compare(quantile(config, C.toolSelectionDuration, 0.95), '>=', 0));
-  const terms: [number, Expr][] = [
-    [h.weights.cacheHitRate, term(hitRatio)],
-    [h.weights.toolSuccess, term(sub(1, errorRatio))],
-    [h.weights.cpuHeadroom, term(clampMin(sub(1, div(avgOf(C.systemCpuPercent), 100)), 0))],
-    [
-      h.weights.memoryHeadroom,
-      term(clampMin(sub(1, div(avgOf(C.systemMemoryBytes), h.memoryBudgetBytes)), 0)),
-    ],
-    [h.weights.latencyHeadroom, term(sub(1, clampMax(div(selectionP95, h.latencyBudgetMs), 1)))],
-  ];
-  return mul(100, paren(terms.map(([w, t]) => mul(w, t)).reduce((a, b) => add(a, b))));
+  return healthQuery(healthScope(config), config.healthScore);
 }
 
 export function healthScoreExpr(config: MonitoringConfig): string {

@@ -15,19 +15,31 @@ export function lowerBound(t: ArrayLike<number>, x: number, lo = 0, hi = t.lengt
   return lo;
 }
 
-class ArraySeries implements SeriesView {
+/** First index with `t[i] > x` (an epsilon added to x would vanish at epoch-millisecond magnitudes). */
+export function upperBound(t: ArrayLike<number>, x: number, lo = 0, hi = t.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** One series' samples in ascending time. */
+export class ArraySeries implements SeriesView {
   readonly t: number[] = [];
   readonly v: number[] = [];
   constructor(readonly labels: Labels) {}
   points(from: number, to: number): { t: number[]; v: number[] } {
     const a = lowerBound(this.t, from);
-    const b = lowerBound(this.t, to + 1e-9, a);
+    const b = upperBound(this.t, to, a);
     return { t: this.t.slice(a, b), v: this.v.slice(a, b) };
   }
 }
 
 export class MemoryStore implements SeriesStore {
   private readonly byName = new Map<string, ArraySeries[]>();
+  private readonly index = new Map<string, ArraySeries>();
 
   /** Adds samples (ascending times) to the series with these labels (`__name__` included). */
   add(labels: Labels, times: readonly number[], values: readonly number[]): void {
@@ -36,8 +48,11 @@ export class MemoryStore implements SeriesStore {
     let list = this.byName.get(name);
     if (!list) this.byName.set(name, (list = []));
     const key = JSON.stringify(Object.entries(labels).sort());
-    let s = list.find((x) => JSON.stringify(Object.entries(x.labels).sort()) === key);
-    if (!s) list.push((s = new ArraySeries(labels)));
+    let s = this.index.get(key);
+    if (!s) {
+      list.push((s = new ArraySeries(labels)));
+      this.index.set(key, s);
+    }
     for (let i = 0; i < times.length; i++) {
       s.t.push(times[i]!);
       s.v.push(values[i]!);

@@ -5,7 +5,6 @@ import {
   getPerformanceCollector,
   resetPerformanceCollector,
 } from '../../src/collector/collector.ts';
-import { healthScore } from '../../src/collector/health.ts';
 import type { BootstrapSnapshot, Source, ToolExecutionSnapshot } from '../../src/collector/types.ts';
 import { CATALOG } from '../../src/metrics/catalog.ts';
 import { Counter, Gauge } from '../../src/metrics/primitives.ts';
@@ -163,45 +162,6 @@ describe('PerformanceMetricsCollector', () => {
     // It measures the process out of the box.
     expect(a.getSystemMetrics()?.memory.used_bytes).toBeGreaterThan(1024 * 1024);
     resetPerformanceCollector();
-  });
-});
-
-describe('health score', () => {
-  it('weights the inputs as the reference does', () => {
-    // 40*0.5 + 30*(1-0.1) + 10*(1-0.5) + 10*(1-0.5) + 10*(1-0.2) = 20 + 27 + 5 + 5 + 8
-    expect(
-      healthScore({
-        hitRate: 0.5,
-        errorRate: 0.1,
-        cpuPercent: 50,
-        memoryBytes: 1024 ** 3,
-        selectionP95Ms: 1000,
-      }),
-    ).toBe(65);
-  });
-
-  it('clamps CPU above 100 % and latency above the budget', () => {
-    expect(
-      healthScore({
-        hitRate: 0,
-        errorRate: 1,
-        cpuPercent: 180,
-        memoryBytes: 3 * 1024 ** 3,
-        selectionP95Ms: 9000,
-      }),
-    ).toBe(0);
-  });
-
-  it('unknown inputs take their full weight', () => {
-    expect(
-      healthScore({
-        hitRate: null,
-        errorRate: null,
-        cpuPercent: null,
-        memoryBytes: null,
-        selectionP95Ms: null,
-      }),
-    ).toBe(100);
   });
 });
 
