@@ -10,6 +10,7 @@ import { DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
 import { DEFAULT_HEALTH_DEFINITION, resolveHealthDefinition, type HealthWeights } from '../query/health.ts';
 import { buildAlerts } from './alerts.ts';
 import { validateCustom, type CustomMetricConfig } from './custom.ts';
+import { DEFAULT_REMOTE_WRITE, validateRemoteWrite, type RemoteWriteConfig } from './remote-write.ts';
 
 export type Severity = 'critical' | 'warning' | 'info';
 
@@ -181,6 +182,8 @@ export interface MonitoringConfig {
   };
   /** The application's own metrics (collector.counter/gauge/histogram) to chart and alert on; see custom.ts. */
   readonly custom: readonly CustomMetricConfig[];
+  /** Sending to a long-term store (off by default); see remote-write.ts. */
+  readonly remoteWrite: RemoteWriteConfig;
 }
 
 const GiB = 1024 ** 3;
@@ -281,6 +284,7 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   },
   federation: { targets: ['prometheus.cluster-a.example.com:9090', 'prometheus.cluster-b.example.com:9090'] },
   custom: [],
+  remoteWrite: DEFAULT_REMOTE_WRITE,
 };
 
 export class MonitoringConfigError extends Error {
@@ -300,7 +304,7 @@ type DeepPartial<T> = T extends readonly unknown[]
       : T;
 
 /** Label maps are replaced whole: a selector's labels are exactly what the user writes. */
-const LABEL_MAPS = ['appPodLabels', 'ruleLabels', 'monitorLabels'];
+const LABEL_MAPS = ['appPodLabels', 'ruleLabels', 'monitorLabels', 'remoteWrite.headers'];
 const DURATION_RE = /^(\d+(ms|s|m|h|d|w|y))+$/;
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -404,6 +408,11 @@ function validate(config: MonitoringConfig): MonitoringConfig {
       `scrape.path: must start with "/", got ${JSON.stringify(config.scrape.path)}`,
     );
   }
+  validateRemoteWrite(
+    config.remoteWrite,
+    config.scrape.auth.enabled ? config.scrape.auth.secretName : undefined,
+    (message) => new MonitoringConfigError(message),
+  );
   try {
     validateCustom(config.custom, new Set(buildAlerts({ ...config, custom: [] }).map((a) => a.alert)));
   } catch (err) {

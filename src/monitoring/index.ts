@@ -54,5 +54,8 @@ export {
 } from './prometheus.ts';
 export type { StandalonePrometheusOptions } from './prometheus.ts';
 export { healthScoreName, recordName } from './promql.ts';
+export { CLUSTER_GROUP, clusterRecordingDefinitions, clusterSeriesRegex } from './cluster-rules.ts';
+export { DEFAULT_REMOTE_WRITE } from './remote-write.ts';
+export type { RemoteWriteAuthType, RemoteWriteConfig, RemoteWriteSeries } from './remote-write.ts';
 export { DEFAULT_OUT_DIR, compareGenerated, generateAll, runGenerate } from './generate.ts';
 export type { GenerateOptions, GenerateResult } from './generate.ts';

@@ -25,8 +25,10 @@ import {
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_RULES_DIR,
   PROMETHEUS_SECRETS_DIR,
+  remoteWriteSecretsDir,
   renderKubernetesPrometheusConfig,
 } from './prometheus.ts';
+import { remoteWriteMountsSecret } from './remote-write.ts';
 import { RULE_FILE_NAME } from './rules.ts';
 import { yamlFile } from './yaml.ts';
 
@@ -63,6 +65,9 @@ export function renderPrometheusManifests(config: MonitoringConfig): string {
     { name: 'config', mountPath: PROMETHEUS_CONFIG_DIR },
     { name: 'rules', mountPath: PROMETHEUS_RULES_DIR },
   ];
+  const rwSecret = remoteWriteMountsSecret(config.remoteWrite)
+    ? config.remoteWrite.auth.secretName
+    : undefined;
   const podSpec = {
     serviceAccountName: 'prometheus',
     securityContext: podSecurity(NOBODY),
@@ -84,6 +89,10 @@ export function renderPrometheusManifests(config: MonitoringConfig): string {
         volumeMounts: [
           ...watched.map((m) => ({ ...m, readOnly: true })),
           ...(auth.enabled ? [{ name: 'scrape-token', mountPath: tokenDir, readOnly: true }] : []),
+          // The store credentials, read from the files on every write (a rotated Secret needs no restart).
+          ...(rwSecret
+            ? [{ name: 'remote-write', mountPath: remoteWriteSecretsDir(config), readOnly: true }]
+            : []),
           { name: 'data', mountPath: '/prometheus' },
         ],
       }),
@@ -93,6 +102,7 @@ export function renderPrometheusManifests(config: MonitoringConfig): string {
       configMapVolume('config', 'prometheus-config'),
       configMapVolume('rules', 'performance-alerts'),
       ...(auth.enabled ? [{ name: 'scrape-token', secret: { secretName: auth.secretName } }] : []),
+      ...(rwSecret ? [{ name: 'remote-write', secret: { secretName: rwSecret } }] : []),
     ],
   };
   return yamlFile(

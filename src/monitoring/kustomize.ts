@@ -6,6 +6,7 @@
  */
 import { ALERTMANAGER_SECRETS_DIR, type MonitoringConfig, type ReceiverSpec } from './config.ts';
 import { PART_OF } from './kubernetes-objects.ts';
+import { remoteWriteSecretKeys } from './remote-write.ts';
 import { yamlFile } from './yaml.ts';
 
 /** Directory (relative to the kustomization) holding the files the Secrets are generated from. */
@@ -74,12 +75,47 @@ export function secretFiles(config: MonitoringConfig): SecretFile[] {
       });
     }
   }
+  const rw = config.remoteWrite;
+  for (const key of remoteWriteSecretKeys(rw)) {
+    out.push({
+      secret: rw.auth.secretName,
+      namespace: k.monitoringNamespace,
+      key,
+      file: `${SECRETS_DIR}/${rw.auth.secretName}-${key}`,
+      what:
+        rw.auth.type === 'basic'
+          ? `password of the user ${rw.auth.username} at the remote_write store`
+          : 'bearer token of the remote_write store',
+    });
+  }
   return out;
+}
+
+/**
+ * Keys written from the config rather than from a file: the remote_write user name (no secret), which the
+ * operator reads from the Secret while prometheus.yml carries it inline.
+ */
+export function secretLiterals(
+  config: MonitoringConfig,
+): { secret: string; namespace: string; key: string; value: string }[] {
+  const rw = config.remoteWrite;
+  if (!rw.enabled || rw.auth.type !== 'basic') return [];
+  return [
+    {
+      secret: rw.auth.secretName,
+      namespace: config.kubernetes.monitoringNamespace,
+      key: rw.auth.usernameKey,
+      value: rw.auth.username,
+    },
+  ];
 }
 
 /** The kustomization over `resources` (generated paths, in apply order, the namespaces first). */
 export function renderKustomization(config: MonitoringConfig, resources: readonly string[]): string {
-  const generators = new Map<string, { name: string; namespace: string; files: string[] }>();
+  const generators = new Map<
+    string,
+    { name: string; namespace: string; files: string[]; literals?: string[] }
+  >();
   // The receivers' Secret is mounted even with no credential file (webhook receivers): generate it anyway.
   generators.set(`${config.kubernetes.monitoringNamespace}/${config.kubernetes.alertmanagerSecret}`, {
     name: config.kubernetes.alertmanagerSecret,
@@ -91,6 +127,10 @@ export function renderKustomization(config: MonitoringConfig, resources: readonl
     const g = generators.get(id) ?? { name: f.secret, namespace: f.namespace, files: [] };
     g.files.push(`${f.key}=${f.file}`);
     generators.set(id, g);
+  }
+  for (const l of secretLiterals(config)) {
+    const g = generators.get(`${l.namespace}/${l.secret}`);
+    if (g) g.literals = [...(g.literals ?? []), `${l.key}=${l.value}`];
   }
   return yamlFile(
     [
@@ -106,6 +146,7 @@ export function renderKustomization(config: MonitoringConfig, resources: readonl
           namespace: g.namespace,
           type: 'Opaque',
           ...(g.files.length > 0 ? { files: g.files } : {}),
+          ...(g.literals ? { literals: g.literals } : {}),
         })),
       },
     ],

@@ -8,6 +8,7 @@
  */
 import type { MonitoringConfig } from './config.ts';
 import { HARDENED_CONTAINER, PART_OF } from './kubernetes-objects.ts';
+import { operatorRemoteWrite } from './remote-write.ts';
 import { yamlFile } from './yaml.ts';
 
 export const POD_MONITOR_NAME = 'victor-perf';
@@ -113,6 +114,8 @@ export function buildOperatorPrometheus(config: MonitoringConfig): Record<string
       alerting: {
         alertmanagers: [{ namespace: k.monitoringNamespace, name: 'alertmanager', port: 'http' }],
       },
+      // Credentials by Secret key: the operator reads the Secret (monitoring namespace) itself.
+      ...(config.remoteWrite.enabled ? { remoteWrite: operatorRemoteWrite(config) } : {}),
     },
   };
 }

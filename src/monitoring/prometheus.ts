@@ -5,6 +5,7 @@
 import { clusterSeriesRegex } from './cluster-rules.ts';
 import type { MonitoringConfig } from './config.ts';
 import { healthScoreName } from './promql.ts';
+import { remoteWriteMountsSecret, remoteWriteSection } from './remote-write.ts';
 import { RULE_FILE_NAME } from './rules.ts';
 import { yamlFile } from './yaml.ts';
 
@@ -20,6 +21,11 @@ export const PROMETHEUS_SECRETS_DIR = `${PROMETHEUS_DIR}/secrets`;
 /** The file the scrape job reads its bearer token from (the token Secret, mounted as a directory). */
 export function scrapeTokenFile(config: MonitoringConfig): string {
   return `${PROMETHEUS_SECRETS_DIR}/${config.scrape.auth.secretName}/${config.scrape.auth.secretKey}`;
+}
+
+/** Where the Prometheus pod mounts the store credentials' Secret (when remote_write needs one). */
+export function remoteWriteSecretsDir(config: MonitoringConfig): string {
+  return `${PROMETHEUS_SECRETS_DIR}/${config.remoteWrite.auth.secretName}`;
 }
 
 const a = (annotation: string): string => `__meta_kubernetes_pod_annotation_prometheus_io_${annotation}`;
@@ -81,7 +87,13 @@ export function buildKubernetesPrometheusConfig(config: MonitoringConfig): Recor
       kubernetesScrapeJob(config),
       { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
     ],
+    ...remoteWrite(config, remoteWriteSecretsDir(config)),
   };
+}
+
+function remoteWrite(config: MonitoringConfig, secretsDir: string): { remote_write?: unknown[] } {
+  const section = remoteWriteSection(config, secretsDir);
+  return section.length > 0 ? { remote_write: section } : {};
 }
 
 /**
@@ -131,6 +143,11 @@ export interface StandalonePrometheusOptions {
   readonly bearerTokenFile?: string;
   readonly metricsPath?: string;
   readonly jobName?: string;
+  /**
+   * With `remoteWrite` enabled and credentials in a Secret: the directory holding the Secret's files (one per
+   * key, as a Secret mounted in a pod gives them).
+   */
+  readonly remoteWriteSecretsDir?: string;
 }
 
 /** A Prometheus config without Kubernetes: static targets (a local `victor-perf stack`). */
@@ -156,6 +173,15 @@ export function buildStandalonePrometheusConfig(
     rule_files: [...o.ruleFiles],
     scrape_configs: [job],
   };
+  if (config.remoteWrite.enabled) {
+    if (remoteWriteMountsSecret(config.remoteWrite) && !o.remoteWriteSecretsDir) {
+      throw new TypeError(
+        `remoteWrite.auth.type is ${config.remoteWrite.auth.type}: give remoteWriteSecretsDir, the directory ` +
+          'holding the credential files',
+      );
+    }
+    Object.assign(out, remoteWrite(config, o.remoteWriteSecretsDir ?? ''));
+  }
   if (o.alertmanagerUrl) {
     const url = new URL(o.alertmanagerUrl);
     const am: Record<string, unknown> = {
