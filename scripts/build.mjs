@@ -10,4 +10,8 @@ rmSync(`${root}dist`, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
 if (result.status !== 0) process.exit(result.status ?? 1);
-cpSync(`${root}src/web/public`, `${root}dist/web/public`, { recursive: true });
+// The page's type declarations (page.d.ts) are for the type check only.
+cpSync(`${root}src/web/public`, `${root}dist/web/public`, {
+  recursive: true,
+  filter: (file) => !file.endsWith('.d.ts'),
+});

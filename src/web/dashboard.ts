@@ -18,7 +18,8 @@ import { errorReply, jsonReply, type Reply } from '../api/reply.ts';
 import { alertsRoute, type Route, type RouteRequest } from '../api/routes.ts';
 import { resolveMonitoringConfig, type MonitoringConfig } from '../monitoring/config.ts';
 import { ASSET_PREFIX, loadAssets, type Asset } from './assets.ts';
-import { MetricHistory, type HistoryOptions } from './history.ts';
+import { MetricHistory, type HistoryOptions, type HistoryRange } from './history.ts';
+import type { PerformanceSnapshot } from '../collector/types.ts';
 import { pageConfig } from './panels.ts';
 import { prometheusProxyRoute } from './prom-proxy.ts';
 import { LocalAlerts } from './local-alerts.ts';
@@ -34,6 +35,14 @@ export interface DashboardOptions {
   monitoring?: MonitoringConfig | undefined;
   /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
   alertWebhooks?: readonly string[] | undefined;
+}
+
+/** `GET /dashboard/api/history`: buckets since `from` at `step` ms, and the latest snapshot. */
+export interface HistoryResponse extends HistoryRange {
+  now: number;
+  resolution_ms: number;
+  step: number;
+  latest: PerformanceSnapshot | null;
 }
 
 export interface Dashboard {
@@ -122,16 +131,13 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
           if (Number.isNaN(from) || Number.isNaN(step)) {
             return errorReply(400, 'from and step must be non-negative integers (milliseconds)');
           }
-          return jsonReply(
-            200,
-            {
-              now: Date.now(),
-              resolution_ms: history.resolutionMs,
-              ...history.query(from, step),
-              latest: history.latest ?? null,
-            },
-            { 'cache-control': 'no-store' },
-          );
+          const body: HistoryResponse = {
+            now: Date.now(),
+            resolution_ms: history.resolutionMs,
+            ...history.query(from, step),
+            latest: history.latest ?? null,
+          };
+          return jsonReply(200, body, { 'cache-control': 'no-store' });
         },
       },
       streams.route(),

@@ -6,10 +6,16 @@
  * at once) or when `closeAll()` runs at shutdown. HEAD answers the headers alone.
  */
 import type { Route } from '../api/routes.ts';
-import type { MetricHistory } from './history.ts';
+import type { PerformanceSnapshot } from '../collector/types.ts';
+import type { HistoryPoint, MetricHistory } from './history.ts';
 
 export const HEARTBEAT_MS = 15_000;
 export const STREAM_PATH = '/dashboard/api/stream';
+
+/** The data of one `point` event: a history sample and the snapshot it was taken from. */
+export interface StreamPoint extends HistoryPoint {
+  latest: PerformanceSnapshot;
+}
 
 export class LiveStreams {
   readonly #open = new Set<() => void>();
@@ -41,7 +47,8 @@ export class LiveStreams {
             // Tells EventSource how long to wait before reconnecting.
             write(`retry: ${Math.max(1000, history.resolutionMs)}\n\n`);
             const unsubscribe = history.subscribe((point, snapshot) => {
-              write(`event: point\ndata: ${JSON.stringify({ ...point, latest: snapshot })}\n\n`);
+              const data: StreamPoint = { ...point, latest: snapshot };
+              write(`event: point\ndata: ${JSON.stringify(data)}\n\n`);
             });
             const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
             heartbeat.unref();

@@ -15,7 +15,7 @@ import {
   type Demo,
   type Prometheus,
 } from './helpers.ts';
-import { expectPanelsShowData, panelViews, PAGE_ROWS } from './page-checks.ts';
+import { expectPanelsShowData, firingShown, firingText, panelViews, PAGE_ROWS } from './page-checks.ts';
 
 let demo: Demo | undefined;
 let prometheus: Prometheus | undefined;
@@ -76,6 +76,9 @@ describe('built-in dashboard (Prometheus mode)', () => {
     const alerts = page.locator('#panel-firing-alerts');
     await expect.poll(async () => (await alerts.innerText()).length).toBeGreaterThan(0);
     expect(await alerts.locator('h3').textContent()).toBe('Firing Alerts');
+    // the count beside the health score agrees with it
+    const shown = await firingShown(page);
+    expect(shown.text).toBe(firingText(shown.rows));
 
     // the namespace filter goes into the queries
     await page.selectOption('#f-namespace', 'query');

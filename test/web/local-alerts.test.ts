@@ -14,6 +14,7 @@ import { resolveMonitoringConfig } from '../../src/monitoring/config.ts';
 import { startAlertsLog, type AlertsLog } from '../../src/stack/alerts-log.ts';
 import type { ApiAlert } from '../../src/monitoring/alerts-eval.ts';
 import { consoleErrors, launchBrowser } from './helpers.ts';
+import { firingShown, firingText } from './page-checks.ts';
 import type { Browser } from 'playwright-core';
 
 const config = resolveMonitoringConfig({
@@ -74,6 +75,11 @@ describe('local alerts', () => {
       await expect
         .poll(async () => row.innerText(), { timeout: 60_000, interval: 500 })
         .toMatch(/CriticalToolErrorRate\s+firing\s+critical/);
+      // The count beside the health score says how many fire, coloured by the worst severity.
+      const shown = await firingShown(page);
+      expect(shown.rows).toBeGreaterThan(0);
+      expect(shown.text).toBe(firingText(shown.rows));
+      expect(shown.severity).toBe('critical');
       const firing = await waitFor('CriticalToolErrorRate firing', async () => {
         const a = (await alerts()).find((x) => x.labels.alertname === 'CriticalToolErrorRate');
         return a?.state === 'firing' ? a : undefined;
@@ -101,6 +107,8 @@ describe('local alerts', () => {
       await expect
         .poll(async () => row.innerText(), { timeout: 30_000, interval: 500 })
         .not.toContain('CriticalToolErrorRate');
+      const after = await firingShown(page);
+      expect(after.text).toBe(firingText(after.rows));
       expect(errors).toEqual([]);
       await page.close();
       // One firing message (no resend within the repeat interval), then the resolved one.

@@ -105,3 +105,21 @@ export async function expectPanelsShowData(page: Page, expectedTypes = SECTION5_
       expect(await page.locator(`#panel-${v!.id} tbody tr`).count(), title).toBeGreaterThan(0);
   }
 }
+
+/**
+ * The firing alerts count beside the health score and the alerts the Alerts row lists as firing, read at
+ * the same moment (both are drawn from the same list in one render).
+ */
+export function firingShown(page: Page): Promise<{ text: string; severity: string; rows: number }> {
+  return page.evaluate(() => {
+    const count = document.querySelector('#panel-health-score .firing-count');
+    const rows = Array.from(document.querySelectorAll('#panel-firing-alerts tbody tr')).filter(
+      (tr) => tr.children[1]?.textContent === 'firing',
+    ).length;
+    return { text: count?.textContent ?? '', severity: count?.getAttribute('data-severity') ?? '', rows };
+  });
+}
+
+/** What the count says for `n` firing alerts. */
+export const firingText = (n: number): string =>
+  n === 0 ? 'No alerts firing' : `${n} alert${n === 1 ? '' : 's'} firing`;

@@ -1,5 +1,8 @@
 // Units, colours and thresholds, with the Grafana unit ids the panels carry (ms, s, bytes, percentunit, ops, short).
 
+/** @typedef {import('./page.d.ts').Value} Value */
+
+/** Named colours of thresholds, mappings and states, and the chart's greys. */
 export const COLORS = {
   green: '#73bf69',
   yellow: '#fade2a',
@@ -12,6 +15,17 @@ export const COLORS = {
   grid: 'rgba(204, 204, 220, 0.09)',
 };
 
+/**
+ * A colour by name (a threshold's, a mapping's), or the name itself when it is a CSS colour already.
+ * @param {string} name
+ */
+export function colorOf(name) {
+  /** @type {Record<string, string | undefined>} */
+  const named = COLORS;
+  return named[name] ?? name;
+}
+
+/** Series colours, in order. */
 export const PALETTE = [
   '#73bf69',
   '#f2cc0c',
@@ -25,6 +39,7 @@ export const PALETTE = [
   '#e0752d',
 ];
 
+/** @type {(v: number, digits?: number) => string} */
 const round = (v, digits) => {
   if (v === 0) return '0';
   const abs = Math.abs(v);
@@ -32,6 +47,7 @@ const round = (v, digits) => {
   return v.toFixed(d).replace(/\.0+$|(\.\d*?)0+$/, '$1');
 };
 
+/** @param {number} seconds */
 function duration(seconds) {
   const s = Math.floor(seconds);
   if (s < 60) return `${round(seconds, seconds < 10 ? 1 : 0)} s`;
@@ -43,6 +59,7 @@ function duration(seconds) {
   return `${m}m ${s % 60}s`;
 }
 
+/** @param {number} ms */
 function millis(ms) {
   if (ms >= 60000) return duration(ms / 1000);
   if (ms >= 1000) return `${round(ms / 1000)} s`;
@@ -50,6 +67,7 @@ function millis(ms) {
   return `${round(ms)} ms`;
 }
 
+/** @param {number} b */
 function bytes(b) {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
@@ -60,6 +78,7 @@ function bytes(b) {
   return `${round(b)} ${units[i]}`;
 }
 
+/** @param {number} v */
 function short(v) {
   const abs = Math.abs(v);
   if (abs >= 1e9) return `${round(v / 1e9)} B`;
@@ -68,7 +87,11 @@ function short(v) {
   return round(v);
 }
 
-/** Formats a value in a Grafana unit; null/NaN is shown as "No data". */
+/**
+ * Formats a value in a Grafana unit; null/NaN is shown as "No data".
+ * @param {Value | undefined} v
+ * @param {string | undefined} unit
+ */
 export function formatValue(v, unit) {
   if (v === null || v === undefined || Number.isNaN(v)) return 'No data';
   switch (unit) {
@@ -89,9 +112,15 @@ export function formatValue(v, unit) {
   }
 }
 
-/** Axis tick labels: as many decimals as the tick spacing needs. */
+/**
+ * Axis tick labels: as many decimals as the tick spacing needs.
+ * @param {number[]} ticks
+ * @param {string} unit
+ */
 export function formatAxis(ticks, unit) {
-  const spacing = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 0;
+  const [first, second] = ticks;
+  const spacing = first !== undefined && second !== undefined ? Math.abs(second - first) : 0;
+  /** @param {number} scale */
   const digits = (scale) =>
     spacing > 0 ? Math.max(0, Math.min(4, -Math.floor(Math.log10(spacing * scale)))) : 0;
   return ticks.map((v) => {
@@ -102,25 +131,37 @@ export function formatAxis(ticks, unit) {
   });
 }
 
-/** Colour of the threshold step a value falls in (steps ascending, the first has value null). */
+/**
+ * Colour of the threshold step a value falls in (steps ascending, the first has value null).
+ * @param {Value | undefined} v
+ * @param {readonly {color: string, value: number | null}[] | undefined} steps
+ */
 export function thresholdColor(v, steps, fallback = COLORS.green) {
   if (!steps || steps.length === 0 || v === null || v === undefined || Number.isNaN(v)) return fallback;
-  let color = steps[0].color;
+  let color = steps[0]?.color ?? fallback;
   for (const s of steps) if (s.value === null || v >= s.value) color = s.color;
-  return COLORS[color] ?? color;
+  return colorOf(color);
 }
 
+/** @param {unknown} s */
 export function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** @param {number} ms */
 export function formatTime(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/**
+ * @param {readonly (Value | undefined)[]} values
+ * @returns {Value}
+ */
 export function lastNotNull(values) {
-  for (let i = values.length - 1; i >= 0; i--)
-    if (values[i] !== null && values[i] !== undefined) return values[i];
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i];
+    if (v !== null && v !== undefined) return v;
+  }
   return null;
 }
 

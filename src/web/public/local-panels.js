@@ -4,41 +4,79 @@
 import { alertsTable } from './alerts.js';
 import { PHASES } from './format.js';
 
+/**
+ * @typedef {import('./local.js').LocalSource} LocalSource
+ * @typedef {import('./page.d.ts').Frame} Frame
+ * @typedef {import('./page.d.ts').RenderContext} RenderContext
+ * @typedef {import('./page.d.ts').SeriesFrame} SeriesFrame
+ * @typedef {import('./page.d.ts').Value} Value
+ */
+
+/** @param {string} s */
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+/** @param {string} p */
 const phaseLabel = (p) => cap(p.replace(/_/g, ' '));
 
-/** A series frame from series ids, labelled by a label (or fixed labels). */
+/**
+ * A series frame from series ids, labelled by a label (or fixed labels).
+ * @param {LocalSource} src
+ * @param {RenderContext} ctx
+ * @param {Array<[string, Value[]]>} list
+ * @returns {SeriesFrame}
+ */
 function seriesFrame(src, ctx, list) {
   return { t: ctx.t, range: ctx.range, series: list.map(([label, values]) => ({ label, values })) };
 }
 
+/**
+ * @param {LocalSource} src
+ * @param {string} name
+ * @param {string} label
+ * @param {string} value
+ * @param {string[]} exclude
+ * @returns {Array<[string, Value[]]>}
+ */
 function byLabel(src, name, label, value, exclude = []) {
   return src
     .matching(name, label, value)
-    .filter((m) => !exclude.includes(m.labels[label]))
-    .map((m) => [m.labels[label], m.values]);
+    .filter((m) => !exclude.includes(m.labels[label] ?? ''))
+    .map((m) => [m.labels[label] ?? '', m.values]);
 }
 
-/** Trailing-window ratio of two cumulative counters (like rate(a[5m]) / rate(b[5m])). */
+/**
+ * Trailing-window ratio of two cumulative counters (like rate(a[5m]) / rate(b[5m])).
+ * @param {Value[]} num
+ * @param {Value[]} den
+ * @param {number[]} tMs
+ * @param {number} windowMs
+ */
 function windowRatio(num, den, tMs, windowMs) {
+  /** @type {Value[]} */
   const out = [];
   let j = 0;
   for (let i = 0; i < tMs.length; i++) {
-    while (tMs[j] < tMs[i] - windowMs) j++;
-    const dn = num[i] !== null && num[j] !== null ? num[i] - num[j] : null;
-    const dd = den[i] !== null && den[j] !== null ? den[i] - den[j] : null;
+    while ((tMs[j] ?? Infinity) < (tMs[i] ?? 0) - windowMs) j++;
+    const [ni, nj, di, dj] = [num[i], num[j], den[i], den[j]];
+    const dn = ni != null && nj != null ? ni - nj : null;
+    const dd = di != null && dj != null ? di - dj : null;
     out.push(dn !== null && dd !== null && dd > 0 ? dn / dd : null);
   }
   return out;
 }
 
+/** @type {(arrays: Value[][], n: number) => Value[]} */
 const sumArrays = (arrays, n) =>
   Array.from({ length: n }, (_, i) => {
+    /** @type {Value} */
     let s = null;
-    for (const a of arrays) if (a[i] !== null && a[i] !== undefined) s = (s ?? 0) + a[i];
+    for (const a of arrays) {
+      const v = a[i];
+      if (v !== null && v !== undefined) s = (s ?? 0) + v;
+    }
     return s;
   });
 
+/** @type {Record<string, (src: LocalSource, ctx: RenderContext) => Frame>} */
 export const LOCAL_PANELS = {
   // The server evaluates the alert rules in-process; the page lists what it reports.
   'firing-alerts': (src) => alertsTable(src.alerts),
@@ -57,6 +95,7 @@ export const LOCAL_PANELS = {
   'cache-entries-by-namespace': (src, ctx) =>
     seriesFrame(src, ctx, byLabel(src, 'cache_entries', 'namespace', ctx.f.namespace, ['total'])),
   'cache-hit-miss-ratio': (src, ctx) => {
+    /** @param {string} op */
     const inc = (op) =>
       src.increase(
         sumArrays(
@@ -105,7 +144,7 @@ export const LOCAL_PANELS = {
       .filter((p) => !ctx.f.provider || p === ctx.f.provider)
       .sort()
       .map((p) => {
-        const h = health[p];
+        const h = health[p] ?? 0;
         const status =
           h >= 1
             ? { text: 'Healthy', color: 'green' }
@@ -134,7 +173,7 @@ export const LOCAL_PANELS = {
   'active-providers': (src, ctx) => {
     const health = src.latest?.provider_pool?.provider_health ?? {};
     const names = Object.keys(health).filter((p) => !ctx.f.provider || p === ctx.f.provider);
-    const active = names.filter((p) => health[p] > 0).length;
+    const active = names.filter((p) => (health[p] ?? 0) > 0).length;
     return {
       items: [{ value: src.latest?.provider_pool ? active : null, sub: `of ${names.length} configured` }],
       spark: ctx.f.provider ? undefined : src.values('providers_active'),
@@ -160,7 +199,7 @@ export const LOCAL_PANELS = {
         // No rate-limit series yet means none so far: 0 where there were requests, as the PromQL would
         // give once the counter exists.
         return [
-          m.labels.provider,
+          m.labels.provider ?? '',
           m.values.map((r, i) => (r === null || r <= 0 ? null : (limited[i] ?? 0) / r)),
         ];
       }),
@@ -219,6 +258,7 @@ export const LOCAL_PANELS = {
 
   'startup-time': (src) => ({ items: [{ value: src.latest?.bootstrap?.startup_time.ms ?? null }] }),
   'bootstrap-phases': (src) => {
+    /** @type {Record<string, number | null | undefined>} */
     const phases = src.latest?.bootstrap?.phases ?? {};
     const names = [...PHASES, ...Object.keys(phases).filter((p) => !PHASES.includes(p.replace(/_ms$/, '')))];
     return {

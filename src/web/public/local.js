@@ -2,11 +2,24 @@
 // kept live by server-sent events (/dashboard/api/stream).
 import { lastNotNull } from './format.js';
 
+/**
+ * @typedef {import('./page.d.ts').ApiAlert} ApiAlert
+ * @typedef {import('./page.d.ts').AlertsResponse} AlertsResponse
+ * @typedef {import('./page.d.ts').HistoryResponse} HistoryResponse
+ * @typedef {import('./page.d.ts').LabelValues} LabelValues
+ * @typedef {import('./page.d.ts').PageConfig} PageConfig
+ * @typedef {import('./page.d.ts').PerformanceSnapshot} PerformanceSnapshot
+ * @typedef {import('./page.d.ts').StreamPoint} StreamPoint
+ * @typedef {import('./page.d.ts').Value} Value
+ */
+
 const ID_RE = /^([a-z0-9_]+)(?:\{(.*)\})?$/;
 
+/** @param {string} id */
 function parseId(id) {
   const m = ID_RE.exec(id);
-  if (!m) return null;
+  if (!m?.[1]) return null;
+  /** @type {Record<string, string>} */
   const labels = {};
   for (const pair of (m[2] ?? '').split(',').filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -16,20 +29,31 @@ function parseId(id) {
 }
 
 export class LocalSource {
+  /**
+   * @param {PageConfig} config
+   * @param {(live: boolean, t?: number) => void} onLive
+   */
   constructor(config, onLive) {
     this.config = config;
     this.onLive = onLive;
+    /** @type {{t: number[], series: Record<string, Value[]>}} */
     this.store = { t: [], series: {} };
+    /** @type {PerformanceSnapshot | null} */
     this.latest = null;
     this.step = config.resolutionMs;
     this.rangeMs = 3600_000;
+    /** @type {ApiAlert[]} */
     this.alerts = [];
+    /** @type {EventSource | undefined} */
+    this.events = undefined;
+    this.streamed = false;
   }
 
   /** The server's in-process alerts (pending and firing), shaped like Prometheus' /api/v1/alerts. */
   async loadAlerts() {
     try {
       const r = await fetch('api/performance/alerts');
+      /** @type {AlertsResponse} */
       const body = await r.json();
       this.alerts = r.ok && body.status === 'success' ? body.data.alerts : [];
     } catch {
@@ -37,7 +61,10 @@ export class LocalSource {
     }
   }
 
-  /** Loads the whole range at a step of about one bucket per 2 px of a wide chart. */
+  /**
+   * Loads the whole range at a step of about one bucket per 2 px of a wide chart.
+   * @param {number} rangeMs
+   */
   async load(rangeMs) {
     this.rangeMs = rangeMs;
     const res = this.config.resolutionMs;
@@ -50,11 +77,12 @@ export class LocalSource {
 
   /** Fetches from the start of the last (possibly partial) bucket and replaces it. */
   async refresh() {
-    const last = this.store.t.length ? this.store.t[this.store.t.length - 1] : Date.now() - this.rangeMs;
+    const last = this.store.t[this.store.t.length - 1] ?? Date.now() - this.rangeMs;
     const body = await this.fetch(last);
     const keep = this.store.t.findIndex((t) => t >= last);
     const cut = keep === -1 ? this.store.t.length : keep;
     const ids = new Set([...Object.keys(this.store.series), ...Object.keys(body.series)]);
+    /** @type {Record<string, Value[]>} */
     const series = {};
     for (const id of ids) {
       const old = this.store.series[id] ?? new Array(this.store.t.length).fill(null);
@@ -65,15 +93,24 @@ export class LocalSource {
     if (body.latest) this.latest = body.latest;
   }
 
+  /** Drops what is older than the range (before the newest point, if the server's clock runs ahead). */
   trim() {
-    const from = Date.now() - this.rangeMs - this.step;
+    const newest = Math.max(Date.now(), this.store.t[this.store.t.length - 1] ?? 0);
+    const from = newest - this.rangeMs - this.step;
     const drop = this.store.t.findIndex((t) => t >= from);
-    if (drop <= 0) return;
+    if (drop === -1) {
+      this.store = { t: [], series: {} };
+      return;
+    }
+    if (drop === 0) return;
     this.store.t = this.store.t.slice(drop);
-    for (const id of Object.keys(this.store.series))
-      this.store.series[id] = this.store.series[id].slice(drop);
+    for (const [id, values] of Object.entries(this.store.series)) this.store.series[id] = values.slice(drop);
   }
 
+  /**
+   * @param {number} from
+   * @returns {Promise<HistoryResponse>}
+   */
   async fetch(from) {
     const r = await fetch(`dashboard/api/history?from=${Math.max(0, Math.floor(from))}&step=${this.step}`);
     if (!r.ok) throw new Error(`history: HTTP ${r.status}`);
@@ -87,6 +124,7 @@ export class LocalSource {
     this.events.addEventListener('open', () => this.onLive(true));
     this.events.addEventListener('error', () => this.onLive(false));
     this.events.addEventListener('point', (ev) => {
+      /** @type {StreamPoint} */
       const p = JSON.parse(ev.data);
       this.latest = p.latest;
       this.onLive(true, p.t);
@@ -99,6 +137,8 @@ export class LocalSource {
       }
       for (const vals of Object.values(this.store.series)) if (vals.length === n) vals.push(null);
       this.streamed = true;
+      // Auto-refresh may be off: the stream alone must not grow the store past the range.
+      this.trim();
     });
   }
 
@@ -107,39 +147,59 @@ export class LocalSource {
     return this.streamed && this.step === this.config.resolutionMs && this.events?.readyState === 1;
   }
 
-  /** Series ids with their parsed labels, for one metric name, filtered on one label. */
+  /**
+   * Series ids with their parsed labels, for one metric name, filtered on one label.
+   * @param {string} name
+   * @param {string} [label]
+   * @param {string} [value]
+   */
   matching(name, label, value) {
+    /** @type {Array<{id: string, labels: Record<string, string>, values: Value[]}>} */
     const out = [];
     for (const id of Object.keys(this.store.series)) {
       const p = parseId(id);
       if (!p || p.name !== name) continue;
       if (label && value && p.labels[label] !== value) continue;
-      out.push({ id, labels: p.labels, values: this.store.series[id] });
+      out.push({ id, labels: p.labels, values: this.values(id) });
     }
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /**
+   * @param {string} id
+   * @returns {Value[]}
+   */
   values(id) {
     return this.store.series[id] ?? [];
   }
 
+  /** @param {string} id */
   last(id) {
     return lastNotNull(this.values(id));
   }
 
+  /** @returns {LabelValues} */
   labelValues() {
+    /** @type {Record<keyof LabelValues, Set<string>>} */
     const sets = { namespace: new Set(), provider: new Set(), tool: new Set() };
     for (const id of Object.keys(this.store.series)) {
       const p = parseId(id);
-      for (const k of Object.keys(sets)) {
+      for (const [k, set] of Object.entries(sets)) {
         const v = p?.labels[k];
-        if (v && v !== 'overall' && v !== 'total') sets[k].add(v);
+        if (v && v !== 'overall' && v !== 'total') set.add(v);
       }
     }
-    return Object.fromEntries(Object.entries(sets).map(([k, s]) => [k, [...s].sort()]));
+    return {
+      namespace: [...sets.namespace].sort(),
+      provider: [...sets.provider].sort(),
+      tool: [...sets.tool].sort(),
+    };
   }
 
-  /** Sum over the range of a per-second rate series (bucket means times the step): an increase. */
+  /**
+   * Sum over the range of a per-second rate series (bucket means times the step): an increase.
+   * @param {readonly Value[]} values
+   */
   increase(values) {
     let sum = 0;
     let any = false;
@@ -151,10 +211,14 @@ export class LocalSource {
     return any ? sum : null;
   }
 
-  /** Difference of a cumulative counter between the first and last known values in the range. */
+  /**
+   * Difference of a cumulative counter between the first and last known values in the range.
+   * @param {readonly Value[]} values
+   */
   delta(values) {
+    /** @type {number | null} */
     let first = null;
-    let last = null;
+    let last = 0;
     for (const v of values) {
       if (v === null) continue;
       first ??= v;

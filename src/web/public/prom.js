@@ -2,10 +2,26 @@
 // proxy from /api/v1/query_range and /api/v1/query; the Alerts row lists /api/v1/alerts.
 
 import { alertsTable } from './alerts.js';
-import { PHASES } from './format.js';
+import { PHASES, lastNotNull } from './format.js';
+
+/**
+ * @typedef {import('./page.d.ts').ApiAlert} ApiAlert
+ * @typedef {import('./page.d.ts').AlertsResponse} AlertsResponse
+ * @typedef {import('./page.d.ts').Filters} Filters
+ * @typedef {import('./page.d.ts').Frame} Frame
+ * @typedef {import('./page.d.ts').Item} Item
+ * @typedef {import('./page.d.ts').LabelValues} LabelValues
+ * @typedef {import('./page.d.ts').PageConfig} PageConfig
+ * @typedef {import('./page.d.ts').PagePanel} PagePanel
+ * @typedef {import('./page.d.ts').PromResult} PromResult
+ * @typedef {import('./page.d.ts').SeriesFrame} SeriesFrame
+ * @typedef {import('./page.d.ts').TableFrame} TableFrame
+ * @typedef {{result: PromResult[], legend: string, instant?: boolean, error?: string}} QueryResult
+ */
 
 const SCRAPE_S = 15;
 
+/** @param {string} v */
 function escapeRegex(v) {
   // Regex-escaped, then escaped again for a PromQL double-quoted string.
   return v
@@ -14,26 +30,42 @@ function escapeRegex(v) {
     .replace(/"/g, '\\"');
 }
 
-/** Fills Grafana's variables in (the same rules as monitoring/dashboard.ts interpolateQuery). */
+/**
+ * Fills Grafana's variables in (the same rules as monitoring/dashboard.ts interpolateQuery).
+ * @param {string} expr
+ * @param {{rateInterval: string, range: string, values: Record<string, string>}} vars
+ */
 export function interpolate(expr, { rateInterval, range, values }) {
   return expr
     .replaceAll('$__rate_interval', rateInterval)
     .replaceAll('$__range', range)
-    .replace(/\$([a-z_]+)/g, (_, name) => (values[name] ? escapeRegex(values[name]) : '.*'));
+    .replace(/\$([a-z_]+)/g, (_, /** @type {string} */ name) => {
+      const v = values[name];
+      return v ? escapeRegex(v) : '.*';
+    });
 }
 
+/**
+ * @param {string} format
+ * @param {Record<string, string>} metric
+ */
 function legend(format, metric) {
-  const text = format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k) => metric[k] ?? '');
+  const text = format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, /** @type {string} */ k) => metric[k] ?? '');
   return text || Object.values(metric).join(', ') || 'value';
 }
 
+/** @param {string} v */
 const num = (v) => {
   const n = Number(v);
   return Number.isFinite(n) ? n : null;
 };
 
-/** Bootstrap phases in start-up order, labelled like the local mode. */
+/**
+ * Bootstrap phases in start-up order, labelled like the local mode.
+ * @param {Array<Item & {label: string}>} items
+ */
 function phases(items) {
+  /** @param {string} p */
   const rank = (p) => (PHASES.includes(p) ? PHASES.indexOf(p) : PHASES.length);
   return items
     .sort((a, b) => rank(a.label) - rank(b.label) || a.label.localeCompare(b.label))
@@ -41,23 +73,55 @@ function phases(items) {
 }
 
 export class PromSource {
+  /** @param {PageConfig} config */
   constructor(config) {
     this.config = config;
     this.base = `${config.prometheusPath}/api/v1`;
+    /** @type {Map<string, QueryResult>} */
     this.results = new Map();
+    /** @type {ApiAlert[]} */
     this.alerts = [];
+    /** @type {LabelValues} */
     this.labels = { namespace: [], provider: [], tool: [] };
+    /** The time axis of the last load, in seconds. */
+    this.frame = { start: 0, end: 0, step: 1 };
   }
 
+  /**
+   * The `data` of a Prometheus API answer; throws with Prometheus's error message.
+   * @template T
+   * @param {string} path
+   * @param {Record<string, string | number>} params
+   * @returns {Promise<T>}
+   */
   async get(path, params) {
-    const r = await fetch(`${this.base}/${path}?${new window.URLSearchParams(params)}`);
+    const query = new window.URLSearchParams();
+    for (const [k, v] of Object.entries(params)) query.set(k, String(v));
+    const r = await fetch(`${this.base}/${path}?${query}`);
+    /** @type {Partial<import('./page.d.ts').PromResponse<T>>} */
     const body = await r.json().catch(() => ({}));
-    if (!r.ok || body.status !== 'success')
+    if (!r.ok || body.status !== 'success' || body.data === undefined)
       throw new Error(body.message ?? body.error ?? `Prometheus ${path}: HTTP ${r.status}`);
     return body.data;
   }
 
-  /** Runs every panel's queries for the range ending now. */
+  /**
+   * @param {string} query
+   * @param {Record<string, string | number>} params
+   * @returns {Promise<PromResult[]>}
+   */
+  async query(query, params = {}) {
+    /** @type {{result: PromResult[]}} */
+    const data = await this.get('query', { query, ...params });
+    return data.result;
+  }
+
+  /**
+   * Runs every panel's queries for the range ending now.
+   * @param {number} rangeMs
+   * @param {Filters} filters
+   * @param {readonly PagePanel[]} panels
+   */
   async load(rangeMs, filters, panels) {
     const end = Math.floor(Date.now() / 1000);
     const rangeS = Math.round(rangeMs / 1000);
@@ -74,11 +138,11 @@ export class PromSource {
       for (const q of panel.queries) {
         const query = interpolate(q.expr, vars);
         const key = `${panel.id}/${q.refId}`;
-        const run = q.instant
-          ? this.get('query', { query, time: end }).then((d) => ({ instant: true, result: d.result }))
-          : this.get('query_range', { query, start: end - rangeS, end, step }).then((d) => ({
-              result: d.result,
-            }));
+        /** @type {Promise<{result: PromResult[]}>} */
+        const data = q.instant
+          ? this.get('query', { query, time: end })
+          : this.get('query_range', { query, start: end - rangeS, end, step });
+        const run = data.then((d) => ({ instant: q.instant, result: d.result }));
         jobs.push(
           run.then(
             (r) => this.results.set(key, { ...r, legend: q.legend }),
@@ -87,8 +151,10 @@ export class PromSource {
         );
       }
     }
+    /** @type {Promise<AlertsResponse['data']>} */
+    const alerts = this.get('alerts', {});
     jobs.push(
-      this.get('alerts', {}).then(
+      alerts.then(
         (d) => (this.alerts = d.alerts ?? []),
         () => (this.alerts = []),
       ),
@@ -99,6 +165,7 @@ export class PromSource {
 
   async loadLabels() {
     const { prefix, selector } = this.config;
+    /** @type {Array<[keyof LabelValues, string]>} */
     const pairs = [
       ['namespace', `${prefix}cache_operations_total`],
       ['provider', `${prefix}provider_health`],
@@ -106,10 +173,10 @@ export class PromSource {
     ];
     await Promise.all(
       pairs.map(([label, metric]) =>
-        this.get('query', { query: `group by (${label}) (${metric}{${selector}})` }).then(
-          (d) =>
-            (this.labels[label] = d.result
-              .map((r) => r.metric[label])
+        this.query(`group by (${label}) (${metric}{${selector}})`).then(
+          (result) =>
+            (this.labels[label] = result
+              .map((r) => r.metric[label] ?? '')
               .filter(Boolean)
               .sort()),
           () => {},
@@ -122,15 +189,23 @@ export class PromSource {
     return this.labels;
   }
 
-  /** The panel's results as series on a common time axis. */
+  /**
+   * The panel's results as series on a common time axis.
+   * @param {PagePanel} panel
+   * @returns {SeriesFrame}
+   */
   seriesOf(panel) {
     const { start, end, step } = this.frame;
+    /** @type {number[]} */
     const t = [];
     for (let s = start; s <= end; s += step) t.push(s);
+    /** @type {SeriesFrame['series']} */
     const series = [];
     for (const q of panel.queries) {
       const r = this.results.get(`${panel.id}/${q.refId}`);
-      for (const m of r?.result ?? []) {
+      if (!r) continue;
+      for (const m of r.result) {
+        /** @type {Array<number | null>} */
         const values = new Array(t.length).fill(null);
         for (const [ts, v] of m.values ?? (m.value ? [m.value] : [])) {
           const i = Math.round((ts - start) / step);
@@ -142,15 +217,22 @@ export class PromSource {
     return { t, range: [start, end], series };
   }
 
-  /** Last value of each result (Grafana's lastNotNull reduction). */
+  /**
+   * Last value of each result (Grafana's lastNotNull reduction).
+   * @param {PagePanel} panel
+   */
   itemsOf(panel) {
-    return this.seriesOf(panel).series.map((s) => {
-      let value = null;
-      for (let i = s.values.length - 1; i >= 0 && value === null; i--) value = s.values[i];
-      return { label: s.label, value, spark: s.values };
-    });
+    return this.seriesOf(panel).series.map((s) => ({
+      label: s.label,
+      value: lastNotNull(s.values),
+      spark: s.values,
+    }));
   }
 
+  /**
+   * @param {PagePanel} panel
+   * @returns {Frame}
+   */
   frameFor(panel) {
     switch (panel.type) {
       case 'timeseries':
@@ -180,7 +262,12 @@ export class PromSource {
     return { items: [] };
   }
 
+  /**
+   * @param {PagePanel} panel
+   * @returns {TableFrame}
+   */
   table(panel) {
+    /** @param {number | null} v */
     const mapping = (v) => panel.mappings?.find((m) => m.value === v);
     const items = this.itemsOf(panel).sort((a, b) => (b.value ?? 0) - (a.value ?? 0));
     const name = panel.id === 'provider-health' ? 'Provider' : 'Tool';
