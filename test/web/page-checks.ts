@@ -1,6 +1,7 @@
 /** Checks on the dashboard page shared by the local-mode and Prometheus-mode browser tests. */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { PanelSummary } from '../../src/web/public/page.d.ts';
 
 /** The page's rows in order: the description's, the LLM usage row before Tool Execution, then ours. */
 export const PAGE_ROWS = [
@@ -37,19 +38,9 @@ export const SECTION5_PANELS: Record<string, string> = {
   'Bootstrap Phases': 'bargauge',
 };
 
-export interface PanelView {
-  id: string;
-  type: string;
-  title: string;
-  points: number;
-  range: [number, number] | null;
-  labels: string[];
-  expanded: boolean;
-}
-
-export function panelViews(page: Page): Promise<PanelView[]> {
+export function panelViews(page: Page): Promise<PanelSummary[]> {
   return page.evaluate(() =>
-    (window as unknown as { __dashboard: { views(): PanelView[] } }).__dashboard.views(),
+    (window as unknown as { __dashboard: { views(): PanelSummary[] } }).__dashboard.views(),
   );
 }
 

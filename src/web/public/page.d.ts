@@ -123,21 +123,27 @@ export interface PanelView {
   error?: string | undefined;
 }
 
+/** What a panel drew last, as `window.__dashboard.views()` lists it. */
+export interface PanelSummary {
+  id: string;
+  type: string;
+  title: string;
+  /** Values drawn (non-null). */
+  points: number;
+  /** Time series: the x range in seconds. */
+  range: [number, number] | null;
+  /** Time series: the series' labels. */
+  labels: string[];
+  expanded: boolean;
+}
+
 /** What `window.__dashboard` shows tests and the curious. */
 export interface DashboardDebug {
   ready: boolean;
   renders: number;
   /** Panel errors, the latest ERROR_LIMIT of them. */
   errors: string[];
-  views(): Array<{
-    id: string;
-    type: string;
-    title: string;
-    points: number;
-    range: [number, number] | null;
-    labels: string[];
-    expanded: boolean;
-  }>;
+  views(): PanelSummary[];
   /** The data a time series panel drew: [times, ...series values]. */
   chartData(id: string): Value[][] | null;
   /** Points and series held by the local history store (local mode). */
