@@ -3,9 +3,11 @@
  * workers, victor-perf's `aggregateCluster` (collect from every worker over IPC, merge, render) next to
  * prom-client's `AggregatorRegistry.clusterMetrics()` in the same run, over the same data in every worker:
  * 20 tools (executions counter and duration histogram) and 4 providers (requests counter and latency
- * histogram), plus victor-perf's system gauges.
+ * histogram), plus victor-perf's system gauges. Wall time depends on how the OS schedules the workers; the
+ * second table adds up the CPU time every process (primary and workers) spent per scrape, which a busy machine
+ * disturbs less.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import client from 'prom-client';
 import { PerformanceMetricsCollector } from '../src/collector/collector.ts';
 import { aggregateCluster, reportToPrimary } from '../src/cluster/index.ts';
@@ -68,12 +70,57 @@ function worker(): void {
     requests.inc({ provider });
     latency.observe({ provider }, pms);
   }
+  // The bench's own question: this process's CPU time so far.
+  process.on('message', (m: { benchCpu?: number }) => {
+    if (m.benchCpu !== undefined) process.send!({ benchCpuOf: m.benchCpu, usage: process.cpuUsage() });
+  });
   process.send!({ benchReady: true });
+}
+
+let cpuAsks = 0;
+/** CPU time (user + system, microseconds) of the primary and every worker so far. */
+async function cpuNow(workers: readonly ClusterWorker[]): Promise<number> {
+  const id = ++cpuAsks;
+  const replies = workers.map(
+    (w) =>
+      new Promise<number>((resolve) => {
+        const on = (m: { benchCpuOf?: number; usage?: NodeJS.CpuUsage }): void => {
+          if (m.benchCpuOf !== id) return;
+          w.off('message', on);
+          resolve(m.usage!.user + m.usage!.system);
+        };
+        w.on('message', on);
+        w.send({ benchCpu: id });
+      }),
+  );
+  const own = process.cpuUsage();
+  return own.user + own.system + (await Promise.all(replies)).reduce((a, b) => a + b, 0);
+}
+
+/** CPU time of all processes per call of each case: interleaved rounds of `perRound` calls, median round. */
+async function cpuPerCall(
+  workers: readonly ClusterWorker[],
+  cases: Record<string, () => Promise<unknown>>,
+  rounds = 5,
+  perRound = 20,
+): Promise<Map<string, number>> {
+  const samples = new Map<string, number[]>(Object.keys(cases).map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(cases)) {
+      const before = await cpuNow(workers);
+      for (let i = 0; i < perRound; i++) await fn();
+      // The measurement's own round trip is in both cases alike.
+      samples.get(name)!.push((await cpuNow(workers)) - before);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return new Map([...samples].map(([k, xs]) => [k, median(xs) / perRound / 1000]));
 }
 
 async function primary(): Promise<void> {
   const registry = new client.AggregatorRegistry();
   const rows: Row[] = [];
+  const cpuRows: string[] = [];
   for (const n of WORKER_COUNTS) {
     const collector = new PerformanceMetricsCollector();
     const aggregate = aggregateCluster(collector, { timeoutMs: 10_000 });
@@ -94,21 +141,24 @@ async function primary(): Promise<void> {
       collector.exportPrometheus();
       await registry.clusterMetrics();
     }
-    rows.push(
-      ...(await benchAsync(
-        `one aggregated scrape, ${n} worker${n === 1 ? '' : 's'}`,
-        {
-          'victor-perf aggregateCluster': async () => {
-            await aggregate.refresh();
-            ours = collector.exportPrometheus();
-          },
-          'prom-client AggregatorRegistry': async () => {
-            theirs = await registry.clusterMetrics();
-          },
-        },
-        { minMs: 1500, rounds: 5 },
-      )),
-    );
+    const cases = {
+      'victor-perf aggregateCluster': async () => {
+        await aggregate.refresh();
+        ours = collector.exportPrometheus();
+      },
+      'prom-client AggregatorRegistry': async () => {
+        theirs = await registry.clusterMetrics();
+      },
+    };
+    const group = `one aggregated scrape, ${n} worker${n === 1 ? '' : 's'}`;
+    rows.push(...(await benchAsync(group, cases, { minMs: 1500, rounds: 5 })));
+    const cpu = [...(await cpuPerCall(workers, cases))];
+    const base = cpu[0]![1];
+    cpuRows.push(`\n${group}: CPU of all processes`);
+    for (const [name, ms] of cpu) {
+      const ratio = ms === base ? 'baseline' : `${(ms / base).toFixed(2)}x ours`;
+      cpuRows.push(`  ${name.padEnd(34)} ${`${ms.toFixed(2)} ms`.padStart(12)}/op   ${ratio}`);
+    }
     console.log(
       `${n} workers: exposition ${ours.length} bytes (victor-perf), ${theirs.length} bytes (prom-client)`,
     );
@@ -124,6 +174,7 @@ async function primary(): Promise<void> {
     );
   }
   printTable(rows);
+  console.log(cpuRows.join('\n'));
 }
 
 if (cluster.isWorker) worker();

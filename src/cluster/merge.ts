@@ -14,9 +14,9 @@ import {
   type GaugeAggregation,
   type MetricSpec,
 } from '../metrics/catalog.ts';
-import type { SketchState } from '../metrics/sketch.ts';
 import { labelSetKey } from '../metrics/metric.ts';
-import { mergeSketches, type FamilyState, type HistogramSeries, type ScalarSeries } from './state.ts';
+import { mergePacked, type PackedSketch } from './packed-sketch.ts';
+import type { FamilyState, HistogramSeries, ScalarSeries } from './state.ts';
 
 export { PROCESS_LABEL, TOTAL_PROCESS };
 
@@ -83,7 +83,7 @@ interface HistogramAcc {
   count: number;
   min: number | null;
   max: number | null;
-  recents: SketchState[];
+  recents: PackedSketch[];
 }
 
 function sumHistograms(g: Group): HistogramSeries[] {
@@ -115,7 +115,7 @@ function sumHistograms(g: Group): HistogramSeries[] {
       if (c.recent) a.recents.push(s.recent);
     }
   }
-  return [...acc.values()].map(({ recents, ...rest }) => ({ ...rest, recent: mergeSketches(recents) }));
+  return [...acc.values()].map(({ recents, ...rest }) => ({ ...rest, recent: mergePacked(recents) }));
 }
 
 function mergeGauges(g: Group): FamilyState {

@@ -5,13 +5,14 @@
  * rates and averages are recomputed from the merged counts; percentiles come from the merged sketches.
  */
 import { CACHE_NAMESPACES, CATALOG, PROVIDER_ERROR_TYPES, type CacheNamespace } from '../metrics/catalog.ts';
-import { quantileOf, storeFromState } from '../metrics/sketch.ts';
+import { quantileOf } from '../metrics/sketch.ts';
 import type { SourceSlots, Slot } from '../collector/collector.ts';
 import { emptyBootstrap, emptySystem } from '../collector/empty.ts';
 import type { Percentiles, Rate, ToolStats } from '../collector/types.ts';
 import { TOP_TOOLS } from '../sources/tools.ts';
 import { family, sumWhere } from './merge.ts';
-import { mergeSketches, type FamilyState } from './state.ts';
+import { storeFromPacked } from './packed-sketch.ts';
+import type { FamilyState } from './state.ts';
 
 export interface SlotInput<S extends Slot = Slot> {
   readonly value: SourceSlots[S];
@@ -53,7 +54,7 @@ function weightedAvg(parts: readonly { avg: number | null; n: number }[]): numbe
 function percentiles(merged: readonly FamilyState[], name: string, avg: number | null): Percentiles {
   const f = family(merged, name);
   if (f === undefined || f.type !== 'histogram') return { avg, p50: null, p95: null, p99: null };
-  const store = storeFromState(mergeSketches(f.series.map((s) => s.recent)));
+  const store = storeFromPacked(f.series.map((s) => s.recent));
   return {
     avg,
     p50: quantileOf([store], 0.5),
@@ -66,7 +67,7 @@ function percentiles(merged: readonly FamilyState[], name: string, avg: number |
 function recentCount(families: readonly FamilyState[], name: string): number {
   const f = family(families, name);
   if (f === undefined || f.type !== 'histogram') return 0;
-  return sum(f.series.map((s) => sum(s.recent.counts)));
+  return sum(f.series.map((s) => s.recent.total));
 }
 
 /** Observations since start of one process's histogram family (every series). */

@@ -5,7 +5,7 @@
  */
 import type { MetricSpec } from '../metrics/catalog.ts';
 import { Counter, Gauge, Histogram, type AnyMetric } from '../metrics/primitives.ts';
-import { sketchState, type SketchState } from '../metrics/sketch.ts';
+import { packState, type PackedSketch } from './packed-sketch.ts';
 
 export interface ScalarSeries {
   readonly values: readonly string[];
@@ -22,7 +22,7 @@ export interface HistogramSeries {
   readonly min: number | null;
   readonly max: number | null;
   /** The recent window's quantile sketch. */
-  readonly recent: SketchState;
+  readonly recent: PackedSketch;
 }
 
 export type FamilyState =
@@ -58,6 +58,17 @@ export function labelValues(labelText: string, names: readonly string[]): string
   return names.map((n) => found.get(n) ?? '');
 }
 
+/** A child's label values, parsed once: children live as long as their label set. */
+const childValues = new WeakMap<object, string[]>();
+function valuesOf(child: { readonly labelText: string }, names: readonly string[]): string[] {
+  let v = childValues.get(child);
+  if (v === undefined || v.length !== names.length) {
+    v = labelValues(child.labelText, names);
+    childValues.set(child, v);
+  }
+  return v;
+}
+
 export function serializeMetric(metric: AnyMetric): FamilyState {
   const spec = plainSpec(metric.spec);
   const names = spec.labels;
@@ -65,13 +76,13 @@ export function serializeMetric(metric: AnyMetric): FamilyState {
     const series: HistogramSeries[] = [];
     for (const c of metric.entries()) {
       series.push({
-        values: labelValues(c.labelText, names),
+        values: valuesOf(c, names),
         counts: Array.from(c.counts),
         sum: c.sum,
         count: c.count,
         min: c.count === 0 ? null : c.min,
         max: c.count === 0 ? null : c.max,
-        recent: c.quantiles.recentState(),
+        recent: packState(c.quantiles.recentState()),
       });
     }
     return { spec, type: 'histogram', series };
@@ -79,7 +90,7 @@ export function serializeMetric(metric: AnyMetric): FamilyState {
   const series: ScalarSeries[] = [];
   for (const c of metric.entries()) {
     // An unknown gauge (NaN) is left out, as the exposition leaves it out.
-    if (!Number.isNaN(c.value)) series.push({ values: labelValues(c.labelText, names), value: c.value });
+    if (!Number.isNaN(c.value)) series.push({ values: valuesOf(c, names), value: c.value });
   }
   return { spec, type: metric instanceof Counter ? 'counter' : 'gauge', series };
 }
@@ -118,23 +129,4 @@ export function buildMetric(family: FamilyState): AnyMetric {
   const g = new Gauge(spec, { maxSeries });
   for (const s of family.series) g.labels(record(spec.labels, s.values) as never).value = s.value;
   return g;
-}
-
-/** Sketch states of several series taken together, as one state (bucket by bucket, on the plain arrays). */
-export function mergeSketches(states: readonly SketchState[]): SketchState {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const s of states) {
-    if (s.counts.length === 0) continue;
-    lo = Math.min(lo, s.offset);
-    hi = Math.max(hi, s.offset + s.counts.length - 1);
-  }
-  if (lo > hi) return sketchState([]);
-  if (states.length === 1) return states[0]!;
-  const counts = new Array<number>(hi - lo + 1).fill(0);
-  for (const s of states) {
-    const shift = s.offset - lo;
-    for (let i = 0; i < s.counts.length; i++) counts[shift + i]! += s.counts[i]!;
-  }
-  return { offset: lo, counts };
 }
