@@ -4,6 +4,7 @@
  * file prometheus.yml reads is the Secret key the StatefulSet mounts and the kustomization generates, and the
  * operator's references name the same Secret and keys. Bad settings fail with the key and the value.
  */
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ import {
 import { series } from '../../src/monitoring/promql.ts';
 import { recordingDefinitions, renderRuleFile } from '../../src/monitoring/rules.ts';
 import { toYaml } from '../../src/monitoring/yaml.ts';
-import { run, withTempDir } from './helpers.ts';
+import { analysePromQL, run, withTempDir } from './helpers.ts';
 import { validateObject } from './k8s-schema.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -264,5 +265,26 @@ describe('remote_write settings are validated', () => {
     expect(bad({ ...on, headers: { 'X-Tenant': 3 } })).toThrow(
       /remoteWrite\.headers\.X-Tenant: expected a string/,
     );
+  });
+});
+
+describe('the README section "Past one Prometheus"', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const start = readme.indexOf('\n## Past one Prometheus');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+
+  it('shows the example config as it is in the repository', () => {
+    expect(start).toBeGreaterThan(0);
+    expect(section).toContain(readFileSync(EXAMPLE, 'utf8'));
+  });
+
+  it('names only per-cluster series the rules record, and its queries parse', () => {
+    const recorded = new Set(clusterRecordingDefinitions(DEFAULT_MONITORING_CONFIG).map((d) => d.record));
+    const named = [...section.matchAll(/cluster:[a-z_]+:[a-z0-9]+/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(5);
+    for (const name of named) expect(recorded.has(name), name).toBe(true);
+    const promql = /```promql\n([\s\S]*?)```/.exec(section)![1]!.trim().split('\n');
+    expect(promql.length).toBeGreaterThan(0);
+    for (const q of promql) expect(analysePromQL(q).errors, q).toEqual([]);
   });
 });
