@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SCENARIO_DESCRIPTIONS, SCENARIOS, isScenario, type ScenarioName } from '../demo/scenarios.ts';
+import { UNITS_MODES, type Units } from '../metrics/catalog.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -40,6 +41,8 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
   --shutdown-timeout <s>   On SIGTERM/SIGINT, how long requests in flight may take to finish (default 10)
   --prometheus-url <url>   The dashboard reads from this Prometheus instead of in-process history
   --alert-webhook <url>    Send the in-process alerts to this Alertmanager-compatible webhook (repeatable)
+  --units <seed|base>      Metric names: seed (default) keeps the description's (_ms, _mb, CPU percent); base
+                           uses seconds and bytes (pair with the rules of 'generate --units base')
   -h, --help               Show this help`;
 
 export const DEMO_HELP = `Usage: victor-perf demo [options]
@@ -80,6 +83,8 @@ export interface ServerArgs {
   shutdownTimeoutMs: number;
   /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
   alertWebhooks: string[];
+  /** Naming mode of the exposition (and of the dashboard's and local alerts' queries). */
+  units: Units;
 }
 
 export interface DemoArgs extends ServerArgs {
@@ -100,6 +105,7 @@ const serverOptions = {
   'allow-unauthenticated': { type: 'boolean' },
   'allowed-hosts': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  units: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -193,8 +199,13 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
       '--alert-webhook sends the in-process alerts: with --prometheus-url, Alertmanager does',
     );
   }
+  const units = v.units ?? 'seed';
+  if (!(UNITS_MODES as readonly string[]).includes(units)) {
+    throw new UsageError(`--units must be seed or base, got ${JSON.stringify(units)}`);
+  }
   return {
     alertWebhooks,
+    units: units as Units,
     host,
     port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
     tokenFile: v['token-file'],

@@ -103,7 +103,7 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
 }
 
 export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
-  const collector = new PerformanceMetricsCollector();
+  const collector = new PerformanceMetricsCollector({ units: args.units });
   const workload: Workload = startWorkload({
     collector,
     scenario: args.scenario,
@@ -128,7 +128,7 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
 }
 
 export async function serveCommand(args: ServerArgs, io: CliIO): Promise<number> {
-  const collector = new PerformanceMetricsCollector();
+  const collector = new PerformanceMetricsCollector({ units: args.units });
   const system = new SystemMonitor();
   collector.registerSystem(system);
   return runServer(args, io, {

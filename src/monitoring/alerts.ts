@@ -8,11 +8,14 @@
  */
 import { CATALOG } from '../metrics/catalog.ts';
 import type { AlertThreshold, MonitoringConfig, Severity, ThresholdPair } from './config.ts';
-import { compare, div, eq, max, min, ne, rate, re, sum, without, type Expr } from '../query/expr.ts';
+import { compare, eq, max, min, ne, rate, re, sum, without, type Expr } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
 import { CUSTOM_ALERT_GROUP, customAlertQuery } from './custom.ts';
 import {
+  cpuPercentSeries,
   healthScoreSeries,
+  inSeconds,
+  perExposedUnit,
   processSeries,
   quantile,
   rateSum,
@@ -82,7 +85,8 @@ export function formatThreshold(format: ValueFormat, t: number): string {
     case 'ms':
       return `${t} ms`;
     case 'seconds':
-      return `${t}s`;
+      // Sub-second thresholds (a millisecond one shown in base units) read better in ms.
+      return t < 1 ? `${+(t * 1000).toFixed(6)} ms` : `${t}s`;
     case 'perSecond':
       return `${t}/s`;
     default:
@@ -201,11 +205,14 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
 
   // --- tool selection: the selection histogram (tool_duration_ms), never the execution one (defect 4) ---
   const selectionP95 = quantile(config, C.toolSelectionDuration, 0.95);
+  // The P95 in the exposed unit: milliseconds (seed) or seconds (base), the threshold converted to match.
+  const selectionScale = perExposedUnit(config, C.toolSelectionDuration);
   for (const l of levels('Critical', 'ToolSelectionLatency', th.toolSelectionLatencyP95Ms)) {
     add('victor_performance_tool_selection', 'tool_selection', 'ToolSelectionLatency', l, {
       expr: () => selectionP95,
       comparison: '>',
-      format: 'ms',
+      format: selectionScale === 1 ? 'ms' : 'seconds',
+      scale: selectionScale,
       summary: `Tool selection is slow on ${job}`,
       what: `The P95 tool selection latency of ${job}`,
     });
@@ -241,7 +248,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   }
   for (const l of levels('Critical', 'CPUUsage', th.cpuPercent)) {
     add('victor_performance_system', 'system', 'CPUUsage', l, {
-      expr: () => processSeries(config, C.systemCpuPercent),
+      expr: () => cpuPercentSeries(config),
       comparison: '>',
       format: 'percent',
       summary: `High CPU usage on ${instance}`,
@@ -282,7 +289,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'SlowStartup',
     { alert: 'SlowStartup', severity: 'info', t: th.startupDurationMs },
     {
-      expr: () => div(series(config, C.bootstrapStartup), 1000),
+      expr: () => inSeconds(config, C.bootstrapStartup, series(config, C.bootstrapStartup)),
       comparison: '>',
       format: 'seconds',
       scale: 1000,
@@ -295,7 +302,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
   const executionP95 = quantile(config, C.toolExecutionDuration, 0.95, ['tool']);
   for (const l of levels('Critical', 'ToolExecutionLatency', th.toolExecutionLatencyP95Ms)) {
     add('victor_performance_tool_execution', 'tool_execution', 'ToolExecutionLatency', l, {
-      expr: () => div(executionP95, 1000),
+      expr: () => inSeconds(config, C.toolExecutionDuration, executionP95),
       comparison: '>',
       format: 'seconds',
       scale: 1000,
@@ -352,7 +359,7 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'ProviderLatency',
     { alert: 'HighProviderLatency', severity: 'warning', t: th.providerLatencyP95Ms },
     {
-      expr: () => div(quantile(config, C.providerLatency, 0.95), 1000),
+      expr: () => inSeconds(config, C.providerLatency, quantile(config, C.providerLatency, 0.95)),
       comparison: '>',
       format: 'seconds',
       scale: 1000,
@@ -367,7 +374,8 @@ export function buildAlerts(config: MonitoringConfig): AlertSpec[] {
     'TimeToFirstToken',
     { alert: 'HighTimeToFirstToken', severity: 'warning', t: th.timeToFirstChunkP95Ms },
     {
-      expr: () => div(quantile(config, C.providerTimeToFirstChunk, 0.95), 1000),
+      expr: () =>
+        inSeconds(config, C.providerTimeToFirstChunk, quantile(config, C.providerTimeToFirstChunk, 0.95)),
       comparison: '>',
       format: 'seconds',
       scale: 1000,

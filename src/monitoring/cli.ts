@@ -4,9 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { UNITS_MODES, type Units } from '../metrics/catalog.ts';
 import { runGenerate } from './generate.ts';
 
-const USAGE = 'usage: victor-perf generate [--config file] [--out dir] [--check]';
+const USAGE = `usage: victor-perf generate [--config file] [--out dir] [--units seed|base] [--check]
+
+Without --out and --units, writes (or with --check, verifies) both sets: the description's names (seed units)
+in deployment/kubernetes/monitoring and base units in deployment/base/kubernetes/monitoring. --units picks one
+set (metric names in seconds and bytes for a collector created with units: 'base'); --out writes the config's.`;
 
 /** Returns the exit code; messages go to stdout (success) or stderr (failure). */
 export function main(argv: readonly string[]): number {
@@ -18,6 +23,7 @@ export function main(argv: readonly string[]): number {
       options: {
         config: { type: 'string' },
         out: { type: 'string' },
+        units: { type: 'string' },
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -37,7 +43,19 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  const result = runGenerate({ config: values.config, out: values.out, check: values.check });
+  const units = values.units;
+  if (units !== undefined && !(UNITS_MODES as readonly string[]).includes(units)) {
+    process.stderr.write(
+      `victor-perf generate: --units must be seed or base, got ${JSON.stringify(units)}\n`,
+    );
+    return 2;
+  }
+  const result = runGenerate({
+    config: values.config,
+    out: values.out,
+    check: values.check,
+    ...(units !== undefined ? { units: units as Units } : {}),
+  });
   for (const w of result.warnings ?? []) process.stderr.write(`${w}\n`);
   const stream = result.exitCode === 0 ? process.stdout : process.stderr;
   stream.write(result.messages.join('\n') + '\n');

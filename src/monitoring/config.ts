@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_PREFIX, validatePrefix } from '../metrics/catalog.ts';
+import { DEFAULT_PREFIX, DEFAULT_UNITS, UNITS_MODES, type Units } from '../metrics/catalog.ts';
+import { validatePrefix } from '../metrics/catalog.ts';
 import { DEFAULT_HEALTH_DEFINITION, resolveHealthDefinition, type HealthWeights } from '../query/health.ts';
 import { buildAlerts } from './alerts.ts';
 import { validateCustom, type CustomMetricConfig } from './custom.ts';
@@ -45,6 +46,12 @@ export interface ContainerResources {
 export interface MonitoringConfig {
   /** Metric prefix (catalog names are unprefixed). */
   readonly prefix: string;
+  /**
+   * Naming mode of the scraped series (the collector's `units`): `seed`, the description's names (`_ms`, `_mb`,
+   * CPU in percent), or `base`, Prometheus base units (seconds, bytes, CPU seconds). Thresholds stay in the
+   * units this config names (milliseconds, percent); rules and panels convert them for base names.
+   */
+  readonly units: Units;
   /** Label matchers added to every rule and panel selector, e.g. `job="victor-perf"`. */
   readonly selector: string;
   /** Labels that tell replicas apart; queries aggregate them away (`sum without (...)`). */
@@ -200,6 +207,7 @@ export const PLACEHOLDER_RUNBOOK_BASE_URL =
 
 export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   prefix: DEFAULT_PREFIX,
+  units: DEFAULT_UNITS,
   selector: 'job="victor-perf"',
   replicaLabels: ['instance', 'pod'],
   rateWindow: '5m',
@@ -345,6 +353,11 @@ function validate(config: MonitoringConfig): MonitoringConfig {
     validatePrefix(config.prefix);
   } catch (err) {
     throw new MonitoringConfigError(`prefix: ${(err as Error).message}`);
+  }
+  if (!(UNITS_MODES as readonly string[]).includes(config.units)) {
+    throw new MonitoringConfigError(
+      `units: expected ${UNITS_MODES.join(' or ')}, got ${JSON.stringify(config.units)}`,
+    );
   }
   const checkDuration = (key: string, value: string): void => {
     if (!DURATION_RE.test(value)) {

@@ -4,7 +4,7 @@
  * web dashboard all read this one list. Queries aggregate across replicas (`sum by (...)`) and honour the
  * dashboard's filter variables.
  */
-import { CATALOG, type MetricSpec } from '../metrics/catalog.ts';
+import { CATALOG, unitsForm, type MetricSpec } from '../metrics/catalog.ts';
 import { ALERT_GROUPS } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
 import {
@@ -30,7 +30,7 @@ import {
   type SeriesSuffix,
 } from '../query/expr.ts';
 import { toPromQL } from '../query/promql.ts';
-import { series } from './promql.ts';
+import { perExposedUnit, series } from './promql.ts';
 import { CUSTOM_ALERT_GROUP, CUSTOM_ROW, customLegend, customPanelQuery } from './custom.ts';
 
 export type PanelType = 'timeseries' | 'gauge' | 'stat' | 'piechart' | 'bargauge' | 'table';
@@ -113,6 +113,10 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
     { color: 'green', value: null },
     { color: 'red', value },
   ];
+  // Panels over millisecond metrics show the exposed unit: ms (seed) or s (base); thresholds follow it.
+  const timeUnit = (spec: MetricSpec): string =>
+    unitsForm(spec, config.units)?.unit === 'seconds' ? 's' : 'ms';
+  const redFor = (spec: MetricSpec, ms: number): ThresholdStep[] => red(ms / perExposedUnit(config, spec));
 
   return [
     // --- Overview ---
@@ -120,7 +124,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Overview',
       title: 'Tool Selection Latency P95',
       type: 'timeseries',
-      unit: 'ms',
+      unit: timeUnit(C.toolSelectionDuration),
       queries: [q('A', hq(C.toolSelectionDuration, 0.95), 'P95')],
     },
     {
@@ -206,8 +210,11 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Tool Selection',
       title: 'Selection Latency P50/P95/P99',
       type: 'timeseries',
-      unit: 'ms',
-      thresholds: red(config.thresholds.toolSelectionLatencyP95Ms.warning.threshold),
+      unit: timeUnit(C.toolSelectionDuration),
+      thresholds: redFor(
+        C.toolSelectionDuration,
+        config.thresholds.toolSelectionLatencyP95Ms.warning.threshold,
+      ),
       queries: [0.5, 0.95, 0.99].map((p, i) =>
         q(String.fromCharCode(65 + i), hq(C.toolSelectionDuration, p), `P${Math.round(p * 100)}`),
       ),
@@ -260,7 +267,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Provider Pool',
       title: 'Provider Latency P95 by provider',
       type: 'timeseries',
-      unit: 'ms',
+      unit: timeUnit(C.providerLatency),
       queries: [q('A', hq(C.providerLatency, 0.95, [provider], ['provider']), '{{provider}}')],
     },
     {
@@ -297,8 +304,8 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'LLM usage',
       title: 'Time to First Chunk P95 by provider',
       type: 'timeseries',
-      unit: 'ms',
-      thresholds: red(config.thresholds.timeToFirstChunkP95Ms.threshold),
+      unit: timeUnit(C.providerTimeToFirstChunk),
+      thresholds: redFor(C.providerTimeToFirstChunk, config.thresholds.timeToFirstChunkP95Ms.threshold),
       queries: [q('A', hq(C.providerTimeToFirstChunk, 0.95, [provider], ['provider']), '{{provider}}')],
     },
     {
@@ -324,7 +331,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Tool Execution',
       title: 'Execution Duration P95/P99',
       type: 'timeseries',
-      unit: 'ms',
+      unit: timeUnit(C.toolExecutionDuration),
       queries: [0.95, 0.99].map((p, i) =>
         q(String.fromCharCode(65 + i), hq(C.toolExecutionDuration, p, [tool]), `P${Math.round(p * 100)}`),
       ),
@@ -366,14 +373,14 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Bootstrap',
       title: 'Startup Time',
       type: 'stat',
-      unit: 'ms',
+      unit: timeUnit(C.bootstrapStartup),
       queries: [q('A', max(sel(C.bootstrapStartup)), 'startup')],
     },
     {
       row: 'Bootstrap',
       title: 'Bootstrap Phases',
       type: 'bargauge',
-      unit: 'ms',
+      unit: timeUnit(C.bootstrapPhaseDuration),
       queries: [q('A', max(sel(C.bootstrapPhaseDuration), by('phase')), '{{phase}}')],
     },
     {
@@ -387,7 +394,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       row: 'Bootstrap',
       title: 'First Access Overhead',
       type: 'stat',
-      unit: 'ms',
+      unit: timeUnit(C.bootstrapFirstAccessOverhead),
       queries: [q('A', max(sel(C.bootstrapFirstAccessOverhead)), 'overhead')],
     },
     // --- Alerts: the rule set's firing alerts, from Prometheus' own ALERTS series ---

@@ -181,7 +181,8 @@ function variable(name: string, label: string, query: string): GrafanaVariable {
 
 function templating(config: MonitoringConfig): GrafanaVariable[] {
   const C = CATALOG;
-  const name = (spec: Parameters<typeof metricName>[0]): string => metricName(spec, config.prefix);
+  const name = (spec: Parameters<typeof metricName>[0]): string =>
+    metricName(spec, config.prefix, config.units);
   const braces = (...parts: string[]): string => `{${parts.filter((p) => p !== '').join(', ')}}`;
   const job = braces(config.selector);
   const labels: Record<(typeof FILTER_VARIABLES)[number], [string, string]> = {

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { UNITS_MODES, type Units } from '../metrics/catalog.ts';
 import { renderAlertmanagerConfig } from './alertmanager.ts';
 import {
   DEFAULT_MONITORING_CONFIG,
@@ -28,6 +29,13 @@ import { RULE_FILE_NAME, renderPrometheusRule, renderRuleFile, renderRulesConfig
 
 /** Where the generated files live in the repo (the default `--out`). */
 export const DEFAULT_OUT_DIR = 'deployment/kubernetes/monitoring';
+/** The same files for a collector in base units (`units: base`). */
+export const BASE_OUT_DIR = 'deployment/base/kubernetes/monitoring';
+
+/** The default output directory of a naming mode. */
+export function defaultOutDir(units: Units): string {
+  return units === 'base' ? BASE_OUT_DIR : DEFAULT_OUT_DIR;
+}
 
 /**
  * The Kubernetes objects `kubectl apply -k` creates, in apply order: the namespaces first (kustomize also sorts
@@ -72,6 +80,11 @@ export interface GenerateOptions {
   readonly config?: string;
   readonly out?: string;
   readonly check?: boolean;
+  /**
+   * Naming mode of the generated files (overrides the config's `units`). With neither `units` nor `out`, both
+   * sets are written, each to its default directory (the repo's layout).
+   */
+  readonly units?: Units;
 }
 
 export interface GenerateResult {
@@ -108,29 +121,40 @@ export function compareGenerated(files: ReadonlyMap<string, string>, dir: string
 }
 
 export function runGenerate(options: GenerateOptions = {}): GenerateResult {
-  const out = options.out ?? DEFAULT_OUT_DIR;
   let config: MonitoringConfig;
   try {
     config = options.config ? loadMonitoringConfig(options.config) : DEFAULT_MONITORING_CONFIG;
   } catch (err) {
     return { exitCode: 2, messages: [(err as Error).message] };
   }
-  const files = generateAll(config);
+  const sets: [Units, string][] =
+    options.units !== undefined
+      ? [[options.units, options.out ?? defaultOutDir(options.units)]]
+      : options.out !== undefined
+        ? [[config.units, options.out]]
+        : UNITS_MODES.map((u) => [u, defaultOutDir(u)]);
   const warnings = configWarnings(config);
-  if (options.check) {
+  const messages: string[] = [];
+  let exitCode = 0;
+  for (const [units, out] of sets) {
+    const r = generateSet({ ...config, units }, out, options.check === true);
+    messages.push(...r.messages);
+    exitCode = Math.max(exitCode, r.exitCode);
+  }
+  return exitCode === 0 ? { exitCode, messages, warnings } : { exitCode, messages };
+}
+
+function generateSet(config: MonitoringConfig, out: string, check: boolean): GenerateResult {
+  const files = generateAll(config);
+  const what = `${files.size} files (${config.units} units) in ${out}`;
+  if (check) {
     const problems = compareGenerated(files, out);
-    if (problems.length === 0) {
-      return {
-        exitCode: 0,
-        messages: [`generate --check: ${files.size} files in ${out} are up to date`],
-        warnings,
-      };
-    }
+    if (problems.length === 0) return { exitCode: 0, messages: [`generate --check: ${what} are up to date`] };
     return {
       exitCode: 1,
       messages: [
         ...problems,
-        `generate --check: ${problems.length} of ${files.size} files are stale; run \`victor-perf generate\``,
+        `generate --check: ${problems.length} of ${what} are stale; run \`victor-perf generate\``,
       ],
     };
   }
@@ -139,5 +163,5 @@ export function runGenerate(options: GenerateOptions = {}): GenerateResult {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
-  return { exitCode: 0, messages: [`generate: wrote ${files.size} files to ${out}`], warnings };
+  return { exitCode: 0, messages: [`generate: wrote ${what}`] };
 }

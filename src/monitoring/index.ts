@@ -58,4 +58,5 @@ export { CLUSTER_GROUP, clusterRecordingDefinitions, clusterSeriesRegex } from '
 export { DEFAULT_REMOTE_WRITE } from './remote-write.ts';
 export type { RemoteWriteAuthType, RemoteWriteConfig, RemoteWriteSeries } from './remote-write.ts';
 export { DEFAULT_OUT_DIR, compareGenerated, generateAll, runGenerate } from './generate.ts';
+export { BASE_OUT_DIR, defaultOutDir } from './generate.ts';
 export type { GenerateOptions, GenerateResult } from './generate.ts';

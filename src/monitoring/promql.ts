@@ -3,11 +3,20 @@
  * selector, replica labels, rate window). Every metric comes from a catalog entry, so a query against a series
  * nothing emits cannot be written (README "How it differs from the original", item 3).
  */
-import { CATALOG, PROCESS_LABEL, TOTAL_PROCESS, metricName, type MetricSpec } from '../metrics/catalog.ts';
 import {
+  CATALOG,
+  PROCESS_LABEL,
+  TOTAL_PROCESS,
+  metricName,
+  unitsForm,
+  type MetricSpec,
+} from '../metrics/catalog.ts';
+import {
+  div,
   group,
   histogramQuantile,
   metric,
+  mul,
   ne,
   parseMatchers,
   rate,
@@ -38,7 +47,7 @@ export function series(
   matchers: readonly Matcher[] = [],
   suffix: SeriesSuffix = '',
 ): SelectExpr {
-  const checked = metric(spec, config.prefix, matchers, suffix);
+  const checked = metric(spec, config.prefix, matchers, suffix, config.units);
   return select(checked.metric, [...selectorMatchers(config), ...checked.matchers]);
 }
 
@@ -87,7 +96,33 @@ export function recordName(
   spec: MetricSpec,
   operation: string,
 ): string {
-  return `${level}:${metricName(spec, config.prefix)}:${operation}`;
+  return `${level}:${metricName(spec, config.prefix, config.units)}:${operation}`;
+}
+
+/**
+ * How many of the metric's declared units (milliseconds) one exposed unit holds in the config's naming mode:
+ * 1000 for a millisecond metric in base units (exposed in seconds), else 1. A threshold written in the
+ * declared unit is divided by this to compare with the exposed values.
+ */
+export function perExposedUnit(config: MonitoringConfig, spec: MetricSpec): number {
+  return unitsForm(spec, config.units)?.divisor ?? 1;
+}
+
+/** An expression over a millisecond metric, in seconds whichever the naming mode. */
+export function inSeconds(config: MonitoringConfig, spec: MetricSpec, expr: Expr): Expr {
+  const d = 1000 / perExposedUnit(config, spec);
+  return d === 1 ? expr : div(expr, d);
+}
+
+/**
+ * Process CPU in percent of one core, per process: the description's gauge in seed units, 100 × the rate of
+ * the CPU seconds counter in base units (which leave the percent gauge out; aggregated processes add up in
+ * the counter, so there it is the CPU of all of a replica's processes).
+ */
+export function cpuPercentSeries(config: MonitoringConfig): Expr {
+  if (unitsForm(CATALOG.systemCpuPercent, config.units) !== null)
+    return processSeries(config, CATALOG.systemCpuPercent);
+  return mul(rate(series(config, CATALOG.systemCpuSeconds), config.rateWindow), 100);
 }
 
 /** The health score series the summary group records (the exporter does not emit it). */
@@ -104,6 +139,7 @@ export function healthScoreSeries(config: MonitoringConfig): SelectExpr {
 export function healthScope(config: MonitoringConfig): HealthScope {
   return {
     prefix: config.prefix,
+    units: config.units,
     matchers: selectorMatchers(config),
     replicaLabels: config.replicaLabels,
     window: config.rateWindow,

@@ -7,7 +7,7 @@
  * Nodes follow PromQL's own structure one to one (a `paren` node is printed as parentheses and is a no-op
  * when evaluated), so the printed text parses back into the tree the evaluator walks.
  */
-import { PROCESS_LABEL, isPerProcess, metricName, type MetricSpec } from '../metrics/catalog.ts';
+import { PROCESS_LABEL, isPerProcess, metricName, type MetricSpec, type Units } from '../metrics/catalog.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -117,14 +117,16 @@ export function select(metric: string, matchers: readonly Matcher[] = []): Selec
 }
 
 /**
- * A catalog metric with matchers: only the metric's own labels, `le` on buckets and target labels may be
- * matched, so a query on a label the metric does not carry cannot be written.
+ * A catalog metric with matchers, named in a naming mode (`seed` unless given): only the metric's own labels,
+ * `le` on buckets and target labels may be matched, so a query on a label the metric does not carry, or on a
+ * metric the mode does not emit, cannot be written.
  */
 export function metric(
   spec: MetricSpec,
   prefix: string,
   matchers: readonly Matcher[] = [],
   suffix: SeriesSuffix = '',
+  units: Units = 'seed',
 ): SelectExpr {
   if (suffix !== '' && spec.type !== 'histogram') {
     throw new QueryError(`${spec.name} is a ${spec.type}: it has no ${suffix} series`);
@@ -135,7 +137,13 @@ export function metric(
   for (const m of matchers) {
     if (!allowed.has(m.label)) throw new QueryError(`${spec.name} has no label ${JSON.stringify(m.label)}`);
   }
-  return select(metricName(spec, prefix) + suffix, matchers);
+  try {
+    return select(metricName(spec, prefix, units) + suffix, matchers);
+  } catch (err) {
+    // A metric the naming mode leaves out cannot be queried in it.
+    if (err instanceof QueryError) throw err;
+    throw new QueryError((err as Error).message);
+  }
 }
 
 export const num = (value: number): Expr => ({ kind: 'number', value });

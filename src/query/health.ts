@@ -8,7 +8,14 @@
  * counts as healthy: it is `or`-ed with an anchor worth 1 (the rule's anchor is the target's uptime series, so
  * the score exists while the job runs). A term of weight 0 is left out of the query.
  */
-import { CATALOG, PROCESS_LABEL, TOTAL_PROCESS, type MetricSpec } from '../metrics/catalog.ts';
+import {
+  CATALOG,
+  PROCESS_LABEL,
+  TOTAL_PROCESS,
+  unitsForm,
+  type MetricSpec,
+  type Units,
+} from '../metrics/catalog.ts';
 import {
   QueryError,
   add,
@@ -77,6 +84,8 @@ export const DEFAULT_HEALTH_DEFINITION: HealthDefinition = {
 /** Where the terms read their series: Prometheus (selector, replicas) or the process itself. */
 export interface HealthScope {
   readonly prefix: string;
+  /** Naming mode of the series read (default `seed`). */
+  readonly units?: Units;
   /** Matchers every series gets (the rule's selector; none in-process). */
   readonly matchers: readonly Matcher[];
   /** Labels aggregated away so that every replica counts once (instance, pod; none in-process). */
@@ -101,7 +110,7 @@ function scoped(scope: HealthScope) {
     matchers: readonly Matcher[] = [],
     suffix: SeriesSuffix = '',
   ): SelectExpr => {
-    const checked = metric(spec, scope.prefix, matchers, suffix);
+    const checked = metric(spec, scope.prefix, matchers, suffix, scope.units);
     return select(checked.metric, [...scope.matchers, ...checked.matchers]);
   };
   const across = (...drop: string[]) => without(...scope.replicaLabels, ...drop);
@@ -115,7 +124,14 @@ function scoped(scope: HealthScope) {
   // does not. A single process has no `process` label, which the matcher also matches.
   const avgOf = (spec: MetricSpec): Expr =>
     avg(series(spec, [ne(PROCESS_LABEL, TOTAL_PROCESS)]), across(PROCESS_LABEL));
-  return { series, across, rateSum, avgOf };
+  // CPU percent: the gauge, or in base units (which leave it out) 100 × the rate of the CPU seconds counter.
+  const cpuPercent = (): Expr =>
+    unitsForm(C.systemCpuPercent, scope.units) !== null
+      ? avgOf(C.systemCpuPercent)
+      : avg(mul(rate(series(C.systemCpuSeconds), scope.window), 100), across(PROCESS_LABEL));
+  /** Declared units (milliseconds) per exposed unit of a metric in the scope's naming mode. */
+  const perExposed = (spec: MetricSpec): number => unitsForm(spec, scope.units)?.divisor ?? 1;
+  return { series, across, rateSum, avgOf, cpuPercent, perExposed };
 }
 
 const C = CATALOG;
@@ -145,7 +161,7 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   {
     key: 'cpuHeadroom',
     input: 'CPU headroom: 1 - CPU % / 100 (at least 0), averaged over replicas',
-    query: (scope) => clampMin(sub(1, div(scoped(scope).avgOf(C.systemCpuPercent), 100)), 0),
+    query: (scope) => clampMin(sub(1, div(scoped(scope).cpuPercent(), 100)), 0),
   },
   {
     key: 'memoryHeadroom',
@@ -157,9 +173,12 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
     key: 'latencyHeadroom',
     input: 'latency headroom: 1 - min(1, tool selection P95 over the window / latency budget)',
     query: (scope, d) => {
-      const p95 = histogramQuantile(0.95, scoped(scope).rateSum(C.toolSelectionDuration, [], [], '_bucket'));
-      // `>= 0` drops the NaN histogram_quantile returns for a window without observations.
-      return sub(1, clampMax(div(paren(compare(p95, '>=', 0)), d.latencyBudgetMs), 1));
+      const { rateSum, perExposed } = scoped(scope);
+      const p95 = histogramQuantile(0.95, rateSum(C.toolSelectionDuration, [], [], '_bucket'));
+      // `>= 0` drops the NaN histogram_quantile returns for a window without observations; the budget is in
+      // milliseconds, the P95 in the exposed unit.
+      const budget = d.latencyBudgetMs / perExposed(C.toolSelectionDuration);
+      return sub(1, clampMax(div(paren(compare(p95, '>=', 0)), budget), 1));
     },
   },
   {

@@ -95,6 +95,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const port = await freePort();
       const args = [CLI, 'demo', '--port', String(port), '--host', '127.0.0.1'];
       if (demo.scenario) args.push('--scenario', demo.scenario);
+      // The demos name their series the way the rules expect them.
+      args.push('--units', (options.monitoring ?? DEFAULT_MONITORING_CONFIG).units);
       args.push('--seed', String(demo.seed ?? i + 1), ...(demo.args ?? []));
       const proc = startProcess({
         name: `demo-${i + 1}`,

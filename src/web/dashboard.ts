@@ -81,7 +81,12 @@ function intParam(v: string | null, fallback: number): number {
 }
 
 export function createDashboard(opts: DashboardOptions): Dashboard {
-  const monitoring = opts.monitoring ?? resolveMonitoringConfig({ prefix: opts.collector.prefix });
+  const monitoring =
+    opts.monitoring ??
+    resolveMonitoringConfig({
+      prefix: opts.collector.prefix,
+      units: opts.collector.units,
+    });
   const { page, files } = loadAssets();
   const local = !opts.prometheusUrl;
   const history = new MetricHistory(opts.collector, opts.history ?? {});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/monitoring/cli.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
-import { DEFAULT_OUT_DIR, generateAll, runGenerate } from '../../src/monitoring/generate.ts';
+import { BASE_OUT_DIR, DEFAULT_OUT_DIR, generateAll, runGenerate } from '../../src/monitoring/generate.ts';
 import { withTempDir } from './helpers.ts';
 
 describe('generate', () => {
@@ -34,9 +34,34 @@ describe('generate', () => {
     }
   });
 
-  it('the checked-in files under deployment/ are up to date', () => {
+  it('the checked-in files under deployment/ are up to date, in both naming modes', () => {
     const r = runGenerate({ out: DEFAULT_OUT_DIR, check: true });
     expect(r.exitCode, r.messages.join('\n')).toBe(0);
+    const both = runGenerate({ check: true });
+    expect(both.exitCode, both.messages.join('\n')).toBe(0);
+    expect(both.messages.join('\n')).toContain(`(seed units) in ${DEFAULT_OUT_DIR} are up to date`);
+    expect(both.messages.join('\n')).toContain(`(base units) in ${BASE_OUT_DIR} are up to date`);
+  });
+
+  it('--units base: the same files over base-unit names; a base set is not a seed set', async () => {
+    await withTempDir(async (dir) => {
+      expect(main(['generate', '--units', 'base', '--out', dir])).toBe(0);
+      const rules = await readFile(join(dir, 'config', 'performance_alerts.yml'), 'utf8');
+      expect(rules).toContain('victor_tool_execution_duration_seconds_bucket');
+      expect(rules).not.toMatch(/_ms\b|_ms_|_mb\b|cpu_percent/);
+      const dashboard = await readFile(join(dir, 'grafana', 'victor-performance.json'), 'utf8');
+      expect(dashboard).not.toMatch(/_ms\b|_ms_|"unit": "ms"/);
+      expect(main(['generate', '--units', 'base', '--out', dir, '--check'])).toBe(0);
+      expect(main(['generate', '--units', 'seed', '--out', dir, '--check'])).toBe(1);
+      expect(main(['generate', '--units', 'metric'])).toBe(2);
+      const cfg = join(dir, 'monitoring.yaml');
+      await writeFile(cfg, 'units: base\n');
+      expect(main(['generate', '--config', cfg, '--out', dir, '--check'])).toBe(0);
+      await writeFile(cfg, 'units: si\n');
+      expect(runGenerate({ config: cfg, out: dir }).messages[0]).toMatch(
+        /units: expected seed or base, got "si"/,
+      );
+    });
   });
 
   it('takes --config, reports a bad config with exit code 2, and the CLI parses its flags', async () => {

@@ -5,8 +5,11 @@
  * ratios or quantiles would give a different answer than summing rates first), inputs just below the threshold,
  * and inputs with no activity. From a scenario we emit: fires at start + `for` with exact labels and
  * annotations, silent one minute earlier, silent below the threshold, silent with no data.
+ *
+ * Scenarios are written in the description's units (milliseconds, CPU percent); in base units the inputs are
+ * the base-unit series (seconds, the CPU seconds counter) carrying the same measurements.
  */
-import { CATALOG, metricName, type MetricSpec } from '../../src/metrics/catalog.ts';
+import { CATALOG, metricName, unitsForm, type MetricSpec } from '../../src/metrics/catalog.ts';
 import { buildAlerts, type AlertSpec } from '../../src/monitoring/alerts.ts';
 import type { MonitoringConfig } from '../../src/monitoring/config.ts';
 import { healthScoreName, recordName } from '../../src/monitoring/promql.ts';
@@ -37,14 +40,17 @@ const GiB = 1024 ** 3;
 
 export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: object; covered: string[] } {
   const job = Object.fromEntries([...config.selector.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-  const name = (spec: MetricSpec): string => metricName(spec, config.prefix);
+  const name = (spec: MetricSpec): string => metricName(spec, config.prefix, config.units);
+  /** Seed units per exposed unit (1000 for a millisecond metric in base units). */
+  const divisor = (spec: MetricSpec): number => unitsForm(spec, config.units)?.divisor ?? 1;
+  const base = config.units === 'base';
   const sel = (n: string, labels: Labels): string =>
     `${n}{${Object.entries({ ...job, ...labels })
       .map(([k, v]) => `${k}="${v}"`)
       .join(', ')}}`;
   const gauge = (spec: MetricSpec, labels: Labels, v: number): InputSeries => ({
     series: sel(name(spec), labels),
-    values: `${v}x${SAMPLES}`,
+    values: `${v / divisor(spec)}x${SAMPLES}`,
   });
   const counter = (spec: MetricSpec, labels: Labels, perMinute: number): InputSeries => ({
     series: sel(name(spec), labels),
@@ -52,10 +58,22 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
   });
   /** `perMinute` observations of `value` per minute, as cumulative buckets. */
   const histogram = (spec: MetricSpec, labels: Labels, value: number, perMinute: number): InputSeries[] =>
-    [...(spec.buckets ?? []).map(String), '+Inf'].map((le) => ({
-      series: sel(`${name(spec)}_bucket`, { ...labels, le }),
-      values: `0+${le === '+Inf' || value <= Number(le) ? perMinute : 0}x${SAMPLES}`,
+    [...(spec.buckets ?? []), Infinity].map((le) => ({
+      series: sel(`${name(spec)}_bucket`, {
+        ...labels,
+        le: le === Infinity ? '+Inf' : String(le / divisor(spec)),
+      }),
+      values: `0+${value <= le ? perMinute : 0}x${SAMPLES}`,
     }));
+  /**
+   * Process CPU at `percent`: the description's gauge, or in base units the CPU seconds counter growing at
+   * that share of a core (its rate is steady once the rate window is full).
+   */
+  const cpu = (labels: Labels, percent: number): InputSeries =>
+    base
+      ? counter(C.systemCpuSeconds, labels, (percent / 100) * 60)
+      : gauge(C.systemCpuPercent, labels, percent);
+  const cpuStart = base ? durationSeconds(config.rateWindow) / 60 : 0;
   const up = [gauge(CATALOG.systemUptime, A, 3600), gauge(CATALOG.systemUptime, B, 3600)];
   const C = CATALOG;
 
@@ -121,8 +139,8 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
   const health = (cache: number[], exec: number[]): InputSeries[] => [
     ...cacheOps(cache),
     ...executions(exec).slice(0, 4),
-    gauge(C.systemCpuPercent, A, 40),
-    gauge(C.systemCpuPercent, B, 60),
+    cpu(A, 40),
+    cpu(B, 60),
     gauge(C.systemMemoryBytes, A, 0.5 * GiB),
     gauge(C.systemMemoryBytes, B, 1.5 * GiB),
     ...histogram(C.toolSelectionDuration, A, 2000, 10),
@@ -158,6 +176,13 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     noData: up,
     expected: [{ labels: { namespace: 'query' }, value: fire }],
   });
+  const cpuAbove = (fire: number, below: number): Scenario => ({
+    start: cpuStart,
+    fire: [cpu(A, fire), cpu(B, 1), ...up],
+    below: [cpu(A, below), cpu(B, 1), ...up],
+    noData: up,
+    expected: [{ labels: { ...A }, value: fire }],
+  });
   const gaugeAbove = (spec: MetricSpec, fire: number, below: number): Scenario => ({
     start: 0,
     fire: perInstance(spec, fire, 1),
@@ -181,6 +206,7 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     expected: [{ labels: expectedLabels, value }],
   });
 
+  const selectionUnit = divisor(C.toolSelectionDuration);
   const scenarios: Record<string, Scenario> = {
     // 35/100 (instance ratios 0.28 and 1.0) fires; 43/100 does not although the instance mean is 0.31.
     HighCacheMissRate: missRate([25, 65, 10, 0], [2, 18, 41, 39], 0.35),
@@ -207,8 +233,8 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       expected: [{ labels: { ...A }, value: 10.5 }],
     },
     // P95 over both instances' buckets: rank 114 of 120 lies in a's bucket (1, 2.5]: 1 + 1.5 * 94/100.
-    HighToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 2, 0.8, 0.3, 2.41),
-    CriticalToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 7, 4, 0.3, 9.7),
+    HighToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 2, 0.8, 0.3, 2.41 / selectionUnit),
+    CriticalToolSelectionLatency: quantileScenario(C.toolSelectionDuration, 7, 4, 0.3, 9.7 / selectionUnit),
     HighToolSelectionMissRate: {
       start: 1,
       fire: selections([20, 70, 9, 1]),
@@ -218,8 +244,8 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     },
     HighMemoryUsage: gaugeAbove(C.systemMemoryBytes, 1.5 * GiB, GiB - 1024 ** 2),
     CriticalMemoryUsage: gaugeAbove(C.systemMemoryBytes, 2.5 * GiB, 2 * GiB - 1024 ** 2),
-    HighCPUUsage: gaugeAbove(C.systemCpuPercent, 85.5, 79.9),
-    CriticalCPUUsage: gaugeAbove(C.systemCpuPercent, 96.2, 94.9),
+    HighCPUUsage: cpuAbove(85.5, 79.9),
+    CriticalCPUUsage: cpuAbove(96.2, 94.9),
     HighThreadCount: gaugeAbove(C.systemThreads, 101, 100),
     // Info: a process 2 minutes old; at exactly the threshold (600 s) it no longer counts as just started.
     ProcessStarted: {
@@ -364,11 +390,11 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
     gauge(spec, { ...A, process: 'worker-2' }, two),
     gauge(spec, { ...A, process: 'total' }, total),
   ];
+  // In base units CPU is a counter, which the primary sums over processes (no per-process series).
   const perProcessAlerts: Record<string, MetricSpec> = {
     HighMemoryUsage: C.systemMemoryBytes,
     CriticalMemoryUsage: C.systemMemoryBytes,
-    HighCPUUsage: C.systemCpuPercent,
-    CriticalCPUUsage: C.systemCpuPercent,
+    ...(base ? {} : { HighCPUUsage: C.systemCpuPercent, CriticalCPUUsage: C.systemCpuPercent }),
     HighThreadCount: C.systemThreads,
   };
   for (const a of alerts) {
@@ -437,27 +463,44 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
   const score = healthScoreName(config);
   // promtool 2.42 compares sample values exactly; the weighted sum carries float noise (62.000000000000014).
   const rounded = `round(${score}, 0.001)`;
-  const p95 = (rec: string, input: InputSeries[], value: number, labels: Labels = {}): object => ({
+  /** `value` in the description's units; in base units the recorded P95 is in seconds. */
+  const p95 = (
+    rec: string,
+    spec: MetricSpec,
+    input: InputSeries[],
+    value: number,
+    labels: Labels = {},
+  ): object => ({
     name: `${rec} on two instances`,
     interval: '1m',
     input_series: input,
     promql_expr_test: [
-      { expr: rec, eval_time: '10m', exp_samples: [{ labels: rec + jobLabels(labels), value }] },
+      divisor(spec) === 1
+        ? { expr: rec, eval_time: '10m', exp_samples: [{ labels: rec + jobLabels(labels), value }] }
+        : {
+            // Interpolated within scaled buckets, the quantile carries float noise: compare in milliseconds.
+            expr: `round(${rec} * ${divisor(spec)}, 0.000001)`,
+            eval_time: '10m',
+            exp_samples: [{ labels: jobLabels(labels), value }],
+          },
     ],
   });
   const recordTests = [
     p95(
       recordName(config, 'job', C.toolSelectionDuration, 'p95'),
+      C.toolSelectionDuration,
       latency(C.toolSelectionDuration, {}, 2, 0.3),
       2.41,
     ),
     p95(
       recordName(config, 'job', C.toolExecutionDuration, 'p95'),
+      C.toolExecutionDuration,
       latency(C.toolExecutionDuration, {}, 2000, 30),
       2410,
     ),
     p95(
       recordName(config, 'job_provider', C.providerLatency, 'p95'),
+      C.providerLatency,
       latency(C.providerLatency, { provider: 'openai' }, 15000, 400),
       19400,
       { provider: 'openai' },
@@ -467,8 +510,9 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       interval: '1m',
       input_series: health([10, 30, 40, 20], [20, 20, 60, 0]),
       promql_expr_test: [
-        // Minute 0: no rate yet, cache/tool/latency terms count as healthy: 40 + 30 + 5 + 5 + 10.
-        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
+        // Minute 0: no rate yet, cache/tool/latency terms count as healthy: 40 + 30 + 5 + 5 + 10 (in base
+        // units CPU is a rate too, so its term counts as healthy as well: 10 instead of 5).
+        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: base ? 95 : 90 }] },
         { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 62 }] },
       ],
     },
@@ -479,13 +523,15 @@ export function ruleTests(config: MonitoringConfig, ruleFile: string): { yaml: o
       interval: '1m',
       input_series: [
         ...health([10, 30, 40, 20], [20, 20, 60, 0]).filter((s) => !/_system_/.test(s.series)),
-        ...processes(C.systemCpuPercent, 40, 60, 100),
+        // Base units: the CPU seconds counter is summed over the processes (one core in all), so the CPU
+        // term is 0 there, and healthy at minute 0 before its rate exists.
+        ...(base ? [cpu(A, 100)] : processes(C.systemCpuPercent, 40, 60, 100)),
         ...processes(C.systemMemoryBytes, 0.5 * GiB, 1.5 * GiB, 2 * GiB),
         ...processes(C.systemUptime, 3600, 3000, 3600),
       ],
       promql_expr_test: [
-        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: 90 }] },
-        { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: 62 }] },
+        { expr: rounded, eval_time: '0m', exp_samples: [{ labels: jobLabels(), value: base ? 95 : 90 }] },
+        { expr: rounded, eval_time: '10m', exp_samples: [{ labels: jobLabels(), value: base ? 57 : 62 }] },
       ],
     },
     {

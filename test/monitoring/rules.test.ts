@@ -9,6 +9,7 @@ import { run, withTempDir } from './helpers.ts';
 import { ruleTests } from './rule-scenarios.ts';
 
 const config = DEFAULT_MONITORING_CONFIG;
+const baseConfig = resolveMonitoringConfig({ units: 'base' });
 
 async function promtoolTest(cfg = config): Promise<{ code: number; out: string }> {
   return withTempDir(async (dir) => {
@@ -19,7 +20,10 @@ async function promtoolTest(cfg = config): Promise<{ code: number; out: string }
   });
 }
 
-describe('alert and recording rules', () => {
+describe.each([
+  ['seed', config],
+  ['base', baseConfig],
+] as const)('alert and recording rules in %s units', (_units, config) => {
   it('pass promtool check rules', async () => {
     await withTempDir(async (dir) => {
       await writeFile(join(dir, 'rules.yml'), renderRuleFile(config));
@@ -34,7 +38,7 @@ describe('alert and recording rules', () => {
     'pass the generated promtool unit tests (fire, before for, below, no data, two instances)',
     { timeout: 180_000 },
     async () => {
-      const r = await promtoolTest();
+      const r = await promtoolTest(config);
       expect(r.out).toContain('SUCCESS');
       expect(r.code, r.out).toBe(0);
     },
@@ -59,7 +63,9 @@ describe('alert and recording rules', () => {
       }
     }
   });
+});
 
+describe('alert and recording rules', () => {
   it('format values by unit: percent for ratios, not for CPU; ms and seconds for latency', () => {
     const byName = new Map(buildAlerts(config).map((a) => [a.alert, a]));
     expect(byName.get('HighCacheMissRate')?.description).toContain('humanizePercentage');
@@ -68,6 +74,22 @@ describe('alert and recording rules', () => {
     expect(byName.get('HighToolSelectionLatency')?.description).toContain(' ms');
     expect(byName.get('HighToolExecutionLatency')?.description).toContain('humanizeDuration');
     expect(byName.get('HighMemoryUsage')?.description).toContain('humanize1024');
+  });
+
+  it("in base units: seconds names, thresholds converted from the config's milliseconds, CPU from its counter", () => {
+    const byName = new Map(buildAlerts(baseConfig).map((a) => [a.alert, a]));
+    expect(byName.get('HighToolSelectionLatency')?.expr).toMatch(
+      /victor_tool_duration_seconds_bucket.* > 0\.001$/,
+    );
+    expect(byName.get('HighToolSelectionLatency')?.description).toContain('threshold of 1 ms');
+    expect(byName.get('CriticalToolExecutionLatency')?.expr).toMatch(/_seconds_bucket.*\)\) > 5$/);
+    expect(byName.get('SlowStartup')?.expr).toBe('victor_bootstrap_startup_seconds{job="victor-perf"} > 30');
+    expect(byName.get('HighCPUUsage')?.expr).toBe(
+      'rate(victor_system_cpu_seconds_total{job="victor-perf"}[5m]) * 100 > 80',
+    );
+    const text = renderRuleFile(baseConfig);
+    expect(text).not.toMatch(/_ms\b|_ms_|_mb\b|cpu_percent/);
+    expect(text).toContain('job:victor_tool_duration_seconds:p95');
   });
 
   it('keep selection and execution latency on their own histograms and never use min(1, x)', () => {
