@@ -31,13 +31,29 @@ function burnCpu(ms: number): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Burns CPU until the process has had `cpuMs` of CPU time, however long a busy machine makes that take (up to
+ * a deadline): a fixed stretch of wall time may get almost no CPU under load.
+ */
+function burnCpuTime(cpuMs: number, deadlineMs = 30_000): void {
+  const start = process.cpuUsage();
+  const deadline = performance.now() + deadlineMs;
+  for (;;) {
+    burnCpu(5);
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 >= cpuMs) return;
+    if (performance.now() > deadline)
+      throw new Error(`got ${used.user / 1000} ms of CPU in ${deadlineMs} ms`);
+  }
+}
+
 describe('SystemMonitor on the real process', () => {
-  it('reports CPU % from process CPU time: not 0 under load', () => {
+  it('reports CPU % from process CPU time: not 0 under load', { timeout: 40_000 }, () => {
     const wallStart = performance.now();
     const cpuStart = process.cpuUsage();
     const m = monitor();
     m.collect();
-    burnCpu(200);
+    burnCpuTime(200);
     const s = m.collect();
     const cpu = process.cpuUsage(cpuStart);
     // What the process really used over (a little more than) the monitor's window, whatever the machine's load.
