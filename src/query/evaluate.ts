@@ -117,27 +117,46 @@ function window(w: string, ctx: Context): number {
   return parseDuration(w);
 }
 
-function matches(labels: Labels, matchers: readonly Matcher[], ctx: Context): boolean {
-  for (const m of matchers) {
-    const actual = labels[m.label] ?? '';
-    const value = interpolate(m.value, ctx);
-    let ok: boolean;
-    if (m.op === '=' || m.op === '!=') ok = actual === value;
-    else ok = new RegExp(`^(?:${value})$`).test(actual);
-    if (m.op === '!=' || m.op === '!~' ? ok : !ok) return false;
+/** Anchored regular expressions of label matchers, compiled once (a panel is evaluated at every sample). */
+const compiled = new Map<string, RegExp>();
+
+function anchored(value: string): RegExp {
+  let re = compiled.get(value);
+  if (!re) {
+    if (compiled.size >= 1000) compiled.clear();
+    compiled.set(value, (re = new RegExp(`^(?:${value})$`)));
   }
-  return true;
+  return re;
+}
+
+/** A selector's matchers, variables filled in, as one test on a label set. */
+function matcherTest(matchers: readonly Matcher[], ctx: Context): (labels: Labels) => boolean {
+  const tests = matchers.map((m) => {
+    const value = interpolate(m.value, ctx);
+    const negate = m.op === '!=' || m.op === '!~';
+    const re = m.op === '=~' || m.op === '!~' ? anchored(value) : undefined;
+    return { label: m.label, value, negate, re };
+  });
+  return (labels) => {
+    for (const m of tests) {
+      const actual = labels[m.label] ?? '';
+      const ok = m.re ? m.re.test(actual) : actual === m.value;
+      if (m.negate ? ok : !ok) return false;
+    }
+    return true;
+  };
 }
 
 function selected(s: SelectExpr, ctx: Context): SeriesView[] {
   const out: SeriesView[] = [];
+  const matches = matcherTest(s.matchers, ctx);
   const recorded = ctx.options.recorded?.get(s.metric);
   if (recorded) {
     const interval = ctx.options.ruleIntervalMs;
     const t = interval ? Math.floor(ctx.t / interval) * interval : ctx.t;
     for (const sample of vectorOf(evalNode(recorded, { ...ctx, t }), s.metric)) {
       const labels = { ...withoutName(sample.labels), [NAME]: s.metric };
-      if (!matches(labels, s.matchers, ctx)) continue;
+      if (!matches(labels)) continue;
       out.push({
         labels,
         points: (from, to) => (from <= t && t <= to ? { t: [t], v: [sample.value] } : { t: [], v: [] }),
@@ -145,8 +164,7 @@ function selected(s: SelectExpr, ctx: Context): SeriesView[] {
     }
     return out;
   }
-  for (const series of ctx.store.series(s.metric))
-    if (matches(series.labels, s.matchers, ctx)) out.push(series);
+  for (const series of ctx.store.series(s.metric)) if (matches(series.labels)) out.push(series);
   return out;
 }
 

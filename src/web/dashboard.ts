@@ -5,7 +5,7 @@
  *   GET /                                   the page (`/?token=` logs in when a token is set)
  *   GET /dashboard/assets/*                 its scripts and styles, and uPlot (all local: works offline)
  *   GET /dashboard/api/config               mode, rows and panels (titles, units, thresholds, queries)
- *   GET /dashboard/api/history?from=&step=  local mode: samples since `from` (ms), averaged into `step` buckets
+ *   GET /dashboard/api/history?from=&step=  local mode: panel series since `from` (ms), in `step` buckets
  *   GET /dashboard/api/stream               local mode: server-sent events, one `point` per new sample
  *   GET /dashboard/api/prom/api/v1/{query,query_range,alerts,...}   Prometheus mode: proxy to the configured URL
  *
@@ -18,8 +18,8 @@ import { errorReply, jsonReply, type Reply } from '../api/reply.ts';
 import { alertsRoute, type Route, type RouteRequest } from '../api/routes.ts';
 import { resolveMonitoringConfig, type MonitoringConfig } from '../monitoring/config.ts';
 import { ASSET_PREFIX, loadAssets, type Asset } from './assets.ts';
-import { MetricHistory, type HistoryOptions, type HistoryRange } from './history.ts';
 import type { PerformanceSnapshot } from '../collector/types.ts';
+import { MetricHistory, type HistoryOptions, type HistoryRange } from './history.ts';
 import { pageConfig } from './panels.ts';
 import { prometheusProxyRoute } from './prom-proxy.ts';
 import { LocalAlerts } from './local-alerts.ts';
@@ -29,19 +29,21 @@ export interface DashboardOptions {
   collector: PerformanceMetricsCollector;
   /** Read panels from this Prometheus-compatible query API instead of the in-process history. */
   prometheusUrl?: string | undefined;
-  /** Resolution, retention and series limit of the in-process history (local mode). */
-  history?: Omit<HistoryOptions, 'now'> | undefined;
+  /** Resolution, retention, series cap and query windows of the in-process history (local mode). */
+  history?: Omit<HistoryOptions, 'now' | 'monitoring' | 'panels'> | undefined;
   /** Prefix, selector and thresholds of the panel queries and alerts (default: the monitoring defaults). */
   monitoring?: MonitoringConfig | undefined;
   /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
   alertWebhooks?: readonly string[] | undefined;
 }
 
-/** `GET /dashboard/api/history`: buckets since `from` at `step` ms, and the latest snapshot. */
+/**
+ * `GET /dashboard/api/history`: bucket times, the panel result series (key, panel, refId, labels, values),
+ * the series the cap left out, and the latest snapshot.
+ */
 export interface HistoryResponse extends HistoryRange {
   now: number;
   resolution_ms: number;
-  step: number;
   latest: PerformanceSnapshot | null;
 }
 
@@ -89,11 +91,15 @@ export function createDashboard(opts: DashboardOptions): Dashboard {
     });
   const { page, files } = loadAssets();
   const local = !opts.prometheusUrl;
-  const history = new MetricHistory(opts.collector, opts.history ?? {});
+  const history = new MetricHistory(local ? opts.collector : undefined, {
+    ...opts.history,
+    monitoring,
+  });
   const config = pageConfig(monitoring, {
     mode: local ? 'local' : 'prometheus',
     resolutionMs: history.resolutionMs,
     retentionMs: history.retentionMs,
+    ...(local ? history.windows : {}),
   });
   const streams = new LiveStreams(history);
   const alerts = local

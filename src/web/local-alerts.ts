@@ -4,8 +4,7 @@
  * collector's own exposition, with Prometheus' pending / firing / resolved states.
  *
  * Each evaluation reads one `collectAndExport()`, adds the series to a short raw-sample store (only as far
- * back as the rules look: rate window + lookback; older samples and vanished series are pruned, so memory is
- * bounded by series x window / interval), then runs the rules. The process is one target: its series carry
+ * back as the rules look: rate window + lookback; recent.ts), then runs the rules. The process is one target: its series carry
  * the selector's labels (e.g. `job="victor-perf"`) and `instance="local"`, as a scrape would add them.
  *
  * Notifications go to Alertmanager-compatible webhook receivers: the payload Alertmanager sends (version 4),
@@ -15,12 +14,10 @@
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { apiAlert, type ApiAlert } from '../monitoring/alerts-eval.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
-import { selectorMatchers } from '../monitoring/promql.ts';
 import { alertRules, recordedQueries } from '../monitoring/rules.ts';
 import { AlertEvaluator, type AlertInstance } from '../query/alerting.ts';
-import { DEFAULT_LOOKBACK_MS, parseDuration, type SeriesStore, type SeriesView } from '../query/evaluate.ts';
-import { lowerBound } from '../query/store.ts';
-import { parseExposition } from './sample.ts';
+import { DEFAULT_LOOKBACK_MS, parseDuration } from '../query/evaluate.ts';
+import { localTarget, RecentSamples } from './recent.ts';
 
 export interface LocalAlertsOptions {
   /** Evaluation interval (default: the config's rule evaluation interval). */
@@ -32,62 +29,6 @@ export interface LocalAlertsOptions {
   /** Base URL of this server (the `externalURL` of notifications). */
   externalUrl?: string;
   now?: () => number;
-}
-
-/** Raw samples of the exposition, kept as far back as the rules read. */
-class RecentSamples implements SeriesStore {
-  private readonly byName = new Map<
-    string,
-    Map<string, { labels: Record<string, string>; t: number[]; v: number[] }>
-  >();
-
-  constructor(private readonly keepMs: number) {}
-
-  append(t: number, text: string, target: Readonly<Record<string, string>>): void {
-    for (const [name, list] of parseExposition(text)) {
-      let byKey = this.byName.get(name);
-      if (!byKey) this.byName.set(name, (byKey = new Map()));
-      for (const s of list) {
-        const labels = { ...s.labels, ...target, __name__: name };
-        const key = JSON.stringify(Object.entries(labels).sort());
-        let series = byKey.get(key);
-        if (!series) byKey.set(key, (series = { labels, t: [], v: [] }));
-        series.t.push(t);
-        series.v.push(s.value);
-      }
-    }
-    const oldest = t - this.keepMs;
-    for (const [name, byKey] of this.byName) {
-      for (const [key, s] of byKey) {
-        const cut = lowerBound(s.t, oldest);
-        if (cut === s.t.length) byKey.delete(key);
-        else if (cut > 0) {
-          s.t.splice(0, cut);
-          s.v.splice(0, cut);
-        }
-      }
-      if (byKey.size === 0) this.byName.delete(name);
-    }
-  }
-
-  series(metric: string): Iterable<SeriesView> {
-    const byKey = this.byName.get(metric);
-    if (!byKey) return [];
-    return [...byKey.values()].map((s) => ({
-      labels: s.labels,
-      points: (from: number, to: number) => {
-        const a = lowerBound(s.t, from);
-        const b = lowerBound(s.t, to + 1e-9, a);
-        return { t: s.t.slice(a, b), v: s.v.slice(a, b) };
-      },
-    }));
-  }
-
-  get seriesCount(): number {
-    let n = 0;
-    for (const m of this.byName.values()) n += m.size;
-    return n;
-  }
 }
 
 /** One alert of a webhook message, as Alertmanager sends it. */
@@ -181,8 +122,7 @@ export class LocalAlerts {
     this.samples = new RecentSamples(
       parseDuration(config.rateWindow) + DEFAULT_LOOKBACK_MS + 2 * this.intervalMs,
     );
-    this.target = { instance: 'local' };
-    for (const m of selectorMatchers(config)) if (m.op === '=') this.target[m.label] = m.value;
+    this.target = localTarget(config);
   }
 
   start(): void {

@@ -3,6 +3,7 @@
  * thresholds and queries are the same), plus a health-score stat, each with a stable id and a width on the
  * 24-column grid. The Alerts row lists Prometheus' alerts, or in local mode the server's in-process ones.
  */
+import { CATALOG_ENTRIES } from '../metrics/catalog.ts';
 import { DASHBOARD_ROWS, dashboardPanels, type PanelSpec } from '../monitoring/dashboard-panels.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
 import { healthScoreSeries } from '../monitoring/promql.ts';
@@ -13,6 +14,8 @@ export interface PagePanel extends PanelSpec {
   id: string;
   /** Columns of 24 on a wide screen. */
   span: number;
+  /** Local mode, panels over `$__range`: the fixed window they cover (the history's `rangeWindow`). */
+  window?: string;
 }
 
 export interface PageConfig {
@@ -23,6 +26,11 @@ export interface PageConfig {
   /** Local mode: the history's sampling. */
   resolutionMs: number;
   retentionMs: number;
+  /** Local mode: the values of `$__rate_interval` and `$__range` the panels are evaluated with. */
+  rateInterval?: string;
+  rangeWindow?: string;
+  /** Known values of labels in their natural order (the catalog's), e.g. bootstrap phases in start-up order. */
+  labelOrder: Record<string, string[]>;
   /** Prometheus mode: where queries go (through the server's proxy). */
   prometheusPath?: string;
   /** Label values are read from these metrics in Prometheus mode (`/api/v1/series` is not proxied). */
@@ -86,15 +94,40 @@ function healthScorePanel(config: MonitoringConfig): PanelSpec {
   };
 }
 
+/** Known label values of the catalog, by label name, in declaration order. */
+function labelOrder(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const spec of CATALOG_ENTRIES) {
+    for (const [label, values] of Object.entries(spec.labelValues ?? {})) {
+      const list = (out[label] ??= []);
+      for (const v of values as readonly string[]) if (!list.includes(v)) list.push(v);
+    }
+  }
+  return out;
+}
+
 export function pageConfig(
   config: MonitoringConfig,
-  options: { mode: 'local' | 'prometheus'; resolutionMs: number; retentionMs: number },
+  options: {
+    mode: 'local' | 'prometheus';
+    resolutionMs: number;
+    retentionMs: number;
+    rateInterval?: string;
+    rangeWindow?: string;
+  },
 ): PageConfig {
   const specs = [healthScorePanel(config), ...dashboardPanels(config)];
   const rows = [...DASHBOARD_ROWS];
   const panels = specs
     .filter((p) => (rows as readonly string[]).includes(p.row))
-    .map((p) => ({ ...p, id: slug(p.title), span: SPANS[slug(p.title)] ?? 6 }));
+    .map((p): PagePanel => {
+      const panel: PagePanel = { ...p, id: slug(p.title), span: SPANS[slug(p.title)] ?? 6 };
+      const window = options.rangeWindow;
+      if (!window || !p.queries.some((q) => q.expr.includes('[$__range]'))) return panel;
+      // The history evaluates `$__range` over a fixed window (the page's range is not known when it samples).
+      const note = `Built-in history: over the last ${window}, whatever the time range.`;
+      return { ...panel, window, description: p.description ? `${p.description} ${note}` : note };
+    });
   const page: PageConfig = {
     mode: options.mode,
     title: 'Victor Performance',
@@ -104,7 +137,10 @@ export function pageConfig(
     retentionMs: options.retentionMs,
     prefix: config.prefix,
     selector: config.selector,
+    labelOrder: labelOrder(),
   };
+  if (options.rateInterval) page.rateInterval = options.rateInterval;
+  if (options.rangeWindow) page.rangeWindow = options.rangeWindow;
   if (options.mode === 'prometheus') page.prometheusPath = 'dashboard/api/prom';
   return page;
 }

@@ -1,170 +1,176 @@
 /**
- * One history sample: the values the dashboard panels draw, read from one `collectAndExport()`.
+ * One history sample: every built-in panel's queries (the query-form definitions the Grafana dashboard is
+ * printed from) evaluated in-process over the last minutes of the collector's own exposition.
  *
- * Snapshot numbers (hit rates, latency percentiles, memory, ...) are taken as they are; per-label counters are
- * read from the exposition text (so a source's series count once, with the same names Prometheus sees) and
- * turned into per-second rates between consecutive samples, the way `rate()` would; per-provider and per-tool
- * percentiles come from the histogram children's recent-window quantiles.
+ * Each sample reads one `collectAndExport()` into a raw-sample store (recent.ts) that keeps each metric only as
+ * far back as the panels read it, then evaluates every panel query at that instant with `evaluate()`. Grafana's
+ * variables are filled in as follows:
  *
- * Series ids are `name` or `name{label=value}`; the page filters on the label.
+ * - `$__rate_interval`: `rateInterval`, by default the larger of 1m and 4 samples (a rate needs two);
+ * - `$__range`: `rangeWindow` (default 1h). The page's visible range is not known when the sample is taken,
+ *   so instant panels (pie, top tools, lazy loads) show their increase over this fixed window, and say so;
+ * - filter variables (`$namespace`, `$provider`, `$tool`, ...): `.*`; the page filters on the result labels.
+ *
+ * A result series is keyed by panel id, refId and its canonical label set (names sorted, values escaped as in
+ * the exposition), so label values with `,`, `=`, `"`, `\` or `}` stay distinct; the page receives the labels
+ * as an object and never parses a key.
  */
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import type { PerformanceSnapshot } from '../collector/types.ts';
-import { CATALOG, CACHE_NAMESPACES } from '../metrics/catalog.ts';
-import type { HistogramChild } from '../metrics/primitives.ts';
+import { escapeLabelValue } from '../metrics/names.ts';
+import type { MonitoringConfig } from '../monitoring/config.ts';
+import { recordedQueries } from '../monitoring/rules.ts';
+import { evaluate, parseDuration, type EvalOptions } from '../query/evaluate.ts';
+import { selectedMetrics, type Expr } from '../query/expr.ts';
+import type { PagePanel } from './panels.ts';
+import { localTarget, RecentSamples } from './recent.ts';
 
-export type Sample = Map<string, number | null>;
-
-export interface ExpositionSeries {
+/** What a history series is: which panel query produced it, with which labels. */
+export interface SeriesInfo {
+  panel: string;
+  refId: string;
   labels: Record<string, string>;
-  value: number;
+  /** An instant query (tables, pies): its latest value is what the panel shows. */
+  instant: boolean;
 }
 
-const LINE_RE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-const LABEL_RE = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-function unescape(v: string): string {
-  return v.replace(/\\(.)/g, (_m, c: string) => (c === 'n' ? '\n' : c));
+export interface PanelSample {
+  /** Value of every result series of this sample, by key (null: not a finite number). */
+  values: Map<string, number | null>;
+  info: Map<string, SeriesInfo>;
+  snapshot: PerformanceSnapshot;
 }
 
-/** Parses label pairs rendered as `a="x",b="y"`. */
-export function parseLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const m of text.matchAll(LABEL_RE)) labels[m[1]!] = unescape(m[2]!);
-  return labels;
+export interface LocalWindows {
+  /** `$__rate_interval` (a duration). */
+  rateInterval: string;
+  /** `$__range` (a duration). */
+  rangeWindow: string;
 }
 
-/** Parses the text exposition into series by metric name (comment lines skipped). */
-export function parseExposition(text: string): Map<string, ExpositionSeries[]> {
-  const out = new Map<string, ExpositionSeries[]>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = LINE_RE.exec(line);
-    if (!m) continue;
-    const value = Number(m[3]);
-    if (Number.isNaN(value)) continue;
-    let list = out.get(m[1]!);
-    if (!list) out.set(m[1]!, (list = []));
-    list.push({ labels: m[2] ? parseLabels(m[2]) : {}, value });
-  }
+export const DEFAULT_RANGE_WINDOW = '1h';
+
+/** `$__rate_interval` for a sampling interval: at least 1m and 4 samples, in whole seconds. */
+export function defaultRateInterval(resolutionMs: number): string {
+  return `${Math.max(60, Math.ceil((4 * resolutionMs) / 1000))}s`;
+}
+
+/** `panel/refId{a="x",b="y"}`: label names sorted, values escaped as in the exposition (one key per label set). */
+export function seriesKey(panel: string, refId: string, labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${escapeLabelValue(labels[k]!)}"`);
+  return `${panel}/${refId}{${pairs.join(',')}}`;
+}
+
+/** Panels the history evaluates: all but the ones reading Prometheus' own `ALERTS` (the server lists those). */
+export function sampledPanels(panels: readonly PagePanel[]): PagePanel[] {
+  return panels.filter((p) => !p.queries.some((q) => selectedMetrics(q.query).includes('ALERTS')));
+}
+
+/** Per metric name, the longest range window any of `exprs` reads it with (0 for an instant selector). */
+export function metricWindows(
+  exprs: readonly Expr[],
+  windowMs: (w: string) => number,
+  recorded: ReadonlyMap<string, Expr>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  const note = (metric: string, ms: number): void => {
+    out.set(metric, Math.max(out.get(metric) ?? 0, ms));
+  };
+  const seen = new Set<string>();
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'select': {
+        const def = recorded.get(e.metric);
+        if (def && !seen.has(e.metric)) {
+          seen.add(e.metric);
+          walk(def);
+        } else if (!def) note(e.metric, 0);
+        return;
+      }
+      case 'range':
+        note(e.select.metric, windowMs(e.window));
+        return;
+      case 'aggregate':
+      case 'topk':
+      case 'quantile':
+      case 'clamp':
+      case 'paren':
+        walk(e.expr);
+        return;
+      case 'binary':
+        walk(e.lhs);
+        walk(e.rhs);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const e of exprs) walk(e);
   return out;
 }
 
-const finite = (v: number | null | undefined): number | null =>
-  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-export class Sampler {
-  /** Previous value and time of every counter that feeds a rate. */
-  private readonly previous = new Map<string, { t: number; v: number }>();
+export class PanelSampler {
+  readonly store: RecentSamples;
+  readonly evalOptions: EvalOptions;
+  /** Panel queries that failed to evaluate (counted; the other panels are still sampled). */
+  evaluationErrors = 0;
+  private readonly panels: PagePanel[];
+  private readonly target: Record<string, string>;
 
-  constructor(private readonly collector: PerformanceMetricsCollector) {}
+  constructor(
+    private readonly collector: PerformanceMetricsCollector,
+    panels: readonly PagePanel[],
+    config: MonitoringConfig,
+    resolutionMs: number,
+    windows: LocalWindows,
+  ) {
+    this.panels = sampledPanels(panels);
+    this.target = localTarget(config);
+    const recorded = recordedQueries(config);
+    this.evalOptions = {
+      vars: { rateInterval: windows.rateInterval, range: windows.rangeWindow },
+      recorded,
+    };
+    const windowMs = (w: string): number =>
+      parseDuration(
+        w === '$__rate_interval' ? windows.rateInterval : w === '$__range' ? windows.rangeWindow : w,
+      );
+    const keep = metricWindows(
+      this.panels.flatMap((p) => p.queries.map((q) => q.query)),
+      windowMs,
+      recorded,
+    );
+    // Two samples' slack on top of each window, so the newest sample is always there for instant selectors.
+    for (const [name, ms] of keep) keep.set(name, ms + 2 * resolutionMs);
+    this.store = new RecentSamples((name) => keep.get(name));
+  }
 
-  sample(t: number): { values: Sample; snapshot: PerformanceSnapshot } {
+  sample(t: number): PanelSample {
     const { snapshot, text } = this.collector.collectAndExport();
-    const values: Sample = new Map();
-    const set = (id: string, v: number | null | undefined): void => {
-      values.set(id, finite(v));
-    };
-    const exposition = parseExposition(text);
-    const prefix = this.collector.prefix;
-    const series = (name: string): ExpositionSeries[] => exposition.get(prefix + name) ?? [];
-    /** Per-second increase since the previous sample (null on the first one); a drop is a counter reset. */
-    const rate = (id: string, v: number): void => {
-      const prev = this.previous.get(id);
-      this.previous.set(id, { t, v });
-      if (!prev || t <= prev.t) return set(id, null);
-      set(id, ((v >= prev.v ? v - prev.v : v) * 1000) / (t - prev.t));
-    };
-
-    set('health_score', snapshot.health_score);
-
-    const ts = snapshot.tool_selection;
-    for (const q of ['p50', 'p95', 'p99'] as const)
-      set(`selection_latency_ms{quantile=${q}}`, ts?.latency_ms[q]);
-    for (const ns of [...CACHE_NAMESPACES, 'overall'] as const) {
-      set(`cache_hit_rate{namespace=${ns}}`, ts?.hit_rates[ns]);
-      set(`cache_utilization{namespace=${ns}}`, ts?.utilization[ns]);
-    }
-    for (const ns of [...CACHE_NAMESPACES, 'total'] as const)
-      set(`cache_entries{namespace=${ns}}`, ts?.entries[ns]);
-    set('cache_memory_bytes', snapshot.cache?.memory.bytes);
-
-    // Cache operations and selections per namespace, as rates.
-    for (const s of series(CATALOG.cacheOperations.name)) {
-      const { namespace, operation } = s.labels;
-      if (namespace && operation) rate(`cache_${operation}_per_s{namespace=${namespace}}`, s.value);
-    }
-    for (const s of series(CATALOG.toolSelections.name)) {
-      const { namespace, result } = s.labels;
-      const kind = result === 'hit' ? 'hits' : result === 'miss' ? 'misses' : undefined;
-      if (namespace && kind) rate(`selection_${kind}_per_s{namespace=${namespace}}`, s.value);
-    }
-
-    const sys = snapshot.system;
-    set('system_memory_bytes', sys?.memory.used_bytes);
-    set('system_heap_used_bytes', sys?.heap.used_bytes);
-    set('system_cpu_percent', sys?.cpu.percent);
-    set('system_uptime_seconds', sys?.uptime.seconds);
-    set('system_event_loop_delay_p99_ms', sys?.event_loop.delay_p99_ms);
-
-    const pool = snapshot.provider_pool;
-    set('providers_active', pool?.pool.active);
-    set('providers_total', pool?.pool.total);
-    if (pool)
-      for (const [p, h] of Object.entries(pool.provider_health)) set(`provider_health{provider=${p}}`, h);
-    for (const s of series(CATALOG.providerRequests.name)) {
-      if (s.labels.provider) rate(`provider_requests_per_s{provider=${s.labels.provider}}`, s.value);
-    }
-    const providerErrors = new Map<string, number>();
-    for (const s of series(CATALOG.providerErrors.name)) {
-      const p = s.labels.provider;
-      if (p) providerErrors.set(p, (providerErrors.get(p) ?? 0) + s.value);
-    }
-    for (const [p, v] of providerErrors) rate(`provider_errors_per_s{provider=${p}}`, v);
-    // LLM usage, as the Grafana row reads it: input + output tokens by provider and model, rate-limit errors.
-    const tokens = new Map<string, number>();
-    for (const s of series(CATALOG.providerTokens.name)) {
-      const { provider, model, type } = s.labels;
-      if (!provider || model === undefined || (type !== 'input' && type !== 'output')) continue;
-      const id = `provider_tokens_per_s{provider=${provider},model=${model}}`;
-      tokens.set(id, (tokens.get(id) ?? 0) + s.value);
-    }
-    for (const [id, v] of tokens) rate(id, v);
-    for (const s of series(CATALOG.providerErrors.name)) {
-      const p = s.labels.provider;
-      if (p && s.labels.type === 'rate_limit') rate(`provider_rate_limited_per_s{provider=${p}}`, s.value);
-    }
-
-    const exec = snapshot.tool_execution;
-    for (const q of ['p50', 'p95', 'p99'] as const)
-      set(`execution_duration_ms{quantile=${q}}`, exec?.duration_ms[q]);
-    set('tool_error_rate', exec?.errors.error_rate);
-    // Cumulative per-tool counters: the page takes increases over its own windows (top tools, error ratio).
-    for (const s of series(CATALOG.toolExecutions.name)) {
-      const { tool, status } = s.labels;
-      if (tool && status) set(`tool_executions_total{tool=${tool},status=${status}}`, s.value);
-    }
-
-    // Percentiles from the histogram children of the registered sources.
-    for (const metric of this.collector.metrics()) {
-      if (metric.spec.type !== 'histogram') continue;
-      const name = metric.spec.name;
-      const prefixFor: Record<string, string> = {
-        [CATALOG.providerLatency.name]: 'provider_latency',
-        [CATALOG.providerTimeToFirstChunk.name]: 'provider_first_chunk',
-      };
-      if (!(name in prefixFor) && name !== CATALOG.toolExecutionDuration.name) continue;
-      const label = name in prefixFor ? 'provider' : 'tool';
-      for (const child of (metric as { entries(): IterableIterator<HistogramChild> }).entries()) {
-        const value = parseLabels(child.labelText)[label];
-        if (!value) continue;
-        if (label === 'provider') set(`${prefixFor[name]}_p95_ms{provider=${value}}`, child.percentile(0.95));
-        else {
-          set(`tool_duration_p95_ms{tool=${value}}`, child.percentile(0.95));
-          set(`tool_duration_p99_ms{tool=${value}}`, child.percentile(0.99));
+    this.store.append(t, text, this.target);
+    const values = new Map<string, number | null>();
+    const info = new Map<string, SeriesInfo>();
+    for (const panel of this.panels) {
+      for (const q of panel.queries) {
+        let result;
+        try {
+          result = evaluate(q.query, this.store, t, this.evalOptions);
+        } catch {
+          this.evaluationErrors++;
+          continue;
+        }
+        for (const s of result) {
+          const { __name__: _name, ...labels } = s.labels;
+          const key = seriesKey(panel.id, q.refId, labels);
+          values.set(key, finite(s.value));
+          info.set(key, { panel: panel.id, refId: q.refId, labels, instant: q.instant });
         }
       }
     }
-    return { values, snapshot };
+    return { values, info, snapshot };
   }
 }

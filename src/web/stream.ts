@@ -1,7 +1,7 @@
 /**
  * `GET /dashboard/api/stream`: server-sent events pushing each new history sample to the page.
  *
- * Events: `point` with `{t, values, latest}` after every sample, and a comment line every 15 s so that proxies
+ * Events: `point` with `{t, values, added, dropped_series, latest}` after every sample, and a comment line every 15 s so that proxies
  * keep the connection open. A stream ends when the client goes away (its subscription and timer are dropped
  * at once) or when `closeAll()` runs at shutdown. HEAD answers the headers alone.
  */

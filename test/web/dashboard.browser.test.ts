@@ -84,7 +84,8 @@ describe('built-in dashboard (local mode)', () => {
     expect(page.url()).toContain('range=15m');
 
     const entries = (await panelViews(page)).find((v) => v.id === 'cache-entries-by-namespace')!;
-    expect(entries.labels.sort()).toEqual(['context', 'query', 'rl']);
+    // The Grafana panel's own lines: one per namespace and the cache's total.
+    expect(entries.labels.sort()).toEqual(['context', 'query', 'rl', 'total']);
     const entriesImage = await canvasImage(page, 'cache-entries-by-namespace');
     await page.selectOption('#f-namespace', 'query');
     const filtered = (await panelViews(page)).find((v) => v.id === 'cache-entries-by-namespace')!;

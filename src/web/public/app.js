@@ -5,7 +5,7 @@ import { firingSummary } from './alerts.js';
 import { drawTimeseries } from './charts.js';
 import { escapeHtml, formatTime } from './format.js';
 import { LocalSource } from './local.js';
-import { LOCAL_PANELS } from './local-panels.js';
+import { localFrame } from './local-panels.js';
 import { PromSource } from './prom.js';
 import { drawBars, drawGauges, drawPie, drawStat, drawTable } from './widgets.js';
 
@@ -93,11 +93,11 @@ const debug = {
   },
   stored: () => {
     if (!(source instanceof LocalSource)) return null;
-    const series = Object.values(source.store.series);
+    const series = [...source.store.series.values()];
     return {
       newest: source.store.t[source.store.t.length - 1] ?? null,
       points: source.store.t.length,
-      longestSeries: Math.max(0, ...series.map((s) => s.length)),
+      longestSeries: Math.max(0, ...series.map((s) => s.values.length)),
       series: series.length,
     };
   },
@@ -391,10 +391,7 @@ function render(src) {
   };
   for (const view of views.values()) {
     try {
-      const frame =
-        src instanceof LocalSource
-          ? (LOCAL_PANELS[view.panel.id] ?? (() => ({ items: [] })))(src, ctx)
-          : src.frameFor(view.panel);
+      const frame = src instanceof LocalSource ? localFrame(view.panel, src, ctx) : src.frameFor(view.panel);
       draw(view, frame);
       if (view.panel.id === SCORE_PANEL) showFiring(view, src);
       const errEl = view.el.querySelector('.panel-error');
@@ -407,7 +404,14 @@ function render(src) {
   fillFilters(src);
   debug.renders++;
   debug.ready = true;
-  $('#updated').textContent = `Updated ${formatTime(now)}`;
+  // Series the history could not keep (its cap) are said, never silently missing.
+  const local = src instanceof LocalSource ? src : undefined;
+  const dropped = local?.droppedSeries ?? 0;
+  const updated = $('#updated');
+  updated.textContent =
+    `Updated ${formatTime(now)}` +
+    (dropped ? ` · ${dropped} series not kept (history cap ${local?.maxSeries})` : '');
+  updated.dataset.dropped = String(dropped);
 }
 
 /** @param {boolean} full */

@@ -1,6 +1,6 @@
-// Local mode: panels drawn from the server's in-memory history (/dashboard/api/history, incremental) and
-// kept live by server-sent events (/dashboard/api/stream).
-import { lastNotNull } from './format.js';
+// Local mode: the panels' query results kept by the server's in-memory history (/dashboard/api/history,
+// incremental) and kept live by server-sent events (/dashboard/api/stream). Each series comes with its panel,
+// refId and labels; its key is opaque (never parsed here).
 
 /**
  * @typedef {import('./page.d.ts').ApiAlert} ApiAlert
@@ -11,22 +11,11 @@ import { lastNotNull } from './format.js';
  * @typedef {import('./page.d.ts').PerformanceSnapshot} PerformanceSnapshot
  * @typedef {import('./page.d.ts').StreamPoint} StreamPoint
  * @typedef {import('./page.d.ts').Value} Value
+ * @typedef {import('../history.ts').HistorySeries} HistorySeries
  */
 
-const ID_RE = /^([a-z0-9_]+)(?:\{(.*)\})?$/;
-
-/** @param {string} id */
-function parseId(id) {
-  const m = ID_RE.exec(id);
-  if (!m?.[1]) return null;
-  /** @type {Record<string, string>} */
-  const labels = {};
-  for (const pair of (m[2] ?? '').split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { name: m[1], labels };
-}
+/** @returns {{t: number[], series: Map<string, HistorySeries>}} */
+const emptyStore = () => ({ t: [], series: new Map() });
 
 export class LocalSource {
   /**
@@ -36,8 +25,8 @@ export class LocalSource {
   constructor(config, onLive) {
     this.config = config;
     this.onLive = onLive;
-    /** @type {{t: number[], series: Record<string, Value[]>}} */
-    this.store = { t: [], series: {} };
+    /** Bucket times (ms) and the series by key. */
+    this.store = emptyStore();
     /** @type {PerformanceSnapshot | null} */
     this.latest = null;
     this.step = config.resolutionMs;
@@ -47,6 +36,11 @@ export class LocalSource {
     /** @type {EventSource | undefined} */
     this.events = undefined;
     this.streamed = false;
+    /** A streamed value belonged to a series the page has not been told about: fetch to catch up. */
+    this.missing = false;
+    /** Series of the latest sample the server's history could not keep, and its cap. */
+    this.droppedSeries = 0;
+    this.maxSeries = 0;
   }
 
   /** The server's in-process alerts (pending and firing), shaped like Prometheus' /api/v1/alerts. */
@@ -71,8 +65,9 @@ export class LocalSource {
     this.step = Math.max(res, Math.ceil(rangeMs / 360 / res) * res);
     const from = Date.now() - rangeMs;
     const body = await this.fetch(Math.floor(from / this.step) * this.step);
-    this.store = { t: body.t, series: body.series };
-    this.latest = body.latest;
+    this.store = { t: body.t, series: new Map(body.series.map((s) => [s.key, s])) };
+    this.missing = false;
+    this.took(body);
   }
 
   /** Fetches from the start of the last (possibly partial) bucket and replaces it. */
@@ -81,30 +76,51 @@ export class LocalSource {
     const body = await this.fetch(last);
     const keep = this.store.t.findIndex((t) => t >= last);
     const cut = keep === -1 ? this.store.t.length : keep;
-    const ids = new Set([...Object.keys(this.store.series), ...Object.keys(body.series)]);
-    /** @type {Record<string, Value[]>} */
-    const series = {};
-    for (const id of ids) {
-      const old = this.store.series[id] ?? new Array(this.store.t.length).fill(null);
-      series[id] = old.slice(0, cut).concat(body.series[id] ?? new Array(body.t.length).fill(null));
+    const fresh = new Map(body.series.map((s) => [s.key, s]));
+    /** @type {Map<string, HistorySeries>} */
+    const series = new Map();
+    for (const key of new Set([...this.store.series.keys(), ...fresh.keys()])) {
+      const old = this.store.series.get(key);
+      const add = fresh.get(key);
+      const info = add ?? old;
+      if (!info) continue;
+      /** @type {Value[]} */
+      const before = old?.values ?? new Array(this.store.t.length).fill(null);
+      /** @type {Value[]} */
+      const after = add?.values ?? new Array(body.t.length).fill(null);
+      series.set(key, { ...info, values: before.slice(0, cut).concat(after) });
     }
     this.store = { t: this.store.t.slice(0, cut).concat(body.t), series };
+    this.missing = false;
     this.trim();
-    if (body.latest) this.latest = body.latest;
+    this.took(body);
   }
 
-  /** Drops what is older than the range (before the newest point, if the server's clock runs ahead). */
+  /** @param {HistoryResponse} body */
+  took(body) {
+    if (body.latest) this.latest = body.latest;
+    this.droppedSeries = body.dropped_series;
+    this.maxSeries = body.max_series;
+  }
+
+  /**
+   * Drops what is older than the range (before the newest point, if the server's clock runs ahead), and
+   * series left without a value.
+   */
   trim() {
     const newest = Math.max(Date.now(), this.store.t[this.store.t.length - 1] ?? 0);
     const from = newest - this.rangeMs - this.step;
     const drop = this.store.t.findIndex((t) => t >= from);
     if (drop === -1) {
-      this.store = { t: [], series: {} };
+      this.store = emptyStore();
       return;
     }
     if (drop === 0) return;
     this.store.t = this.store.t.slice(drop);
-    for (const [id, values] of Object.entries(this.store.series)) this.store.series[id] = values.slice(drop);
+    for (const [key, s] of this.store.series) {
+      s.values = s.values.slice(drop);
+      if (!s.values.some((v) => v !== null)) this.store.series.delete(key);
+    }
   }
 
   /**
@@ -117,7 +133,7 @@ export class LocalSource {
     return r.json();
   }
 
-  /** Subscribes to the stream; each point updates the latest snapshot and, at full resolution, the store. */
+  /** Subscribes to the stream; at full resolution each point is appended to the store. */
   connect() {
     if (this.events) return;
     this.events = new EventSource('dashboard/api/stream');
@@ -127,15 +143,24 @@ export class LocalSource {
       /** @type {StreamPoint} */
       const p = JSON.parse(ev.data);
       this.latest = p.latest;
+      this.droppedSeries = p.dropped_series;
       this.onLive(true, p.t);
       const last = this.store.t[this.store.t.length - 1];
       if (this.step !== this.config.resolutionMs || (last !== undefined && p.t <= last)) return;
       const n = this.store.t.length;
       this.store.t.push(p.t);
-      for (const [id, v] of Object.entries(p.values)) {
-        (this.store.series[id] ??= new Array(n).fill(null)).push(v);
+      for (const info of p.added) {
+        if (!this.store.series.has(info.key))
+          this.store.series.set(info.key, { ...info, values: new Array(n).fill(null) });
       }
-      for (const vals of Object.values(this.store.series)) if (vals.length === n) vals.push(null);
+      for (const [key, v] of Object.entries(p.values)) {
+        const s = this.store.series.get(key);
+        // A series added while the page was not listening (between its fetch and this point): the next
+        // incremental fetch brings it.
+        if (!s) this.missing = true;
+        else s.values.push(v);
+      }
+      for (const s of this.store.series.values()) if (s.values.length === n) s.values.push(null);
       this.streamed = true;
       // Auto-refresh may be off: the stream alone must not grow the store past the range.
       this.trim();
@@ -144,49 +169,37 @@ export class LocalSource {
 
   /** Whether the stream keeps the store current (no incremental fetch needed). */
   get live() {
-    return this.streamed && this.step === this.config.resolutionMs && this.events?.readyState === 1;
+    return (
+      this.streamed &&
+      !this.missing &&
+      this.step === this.config.resolutionMs &&
+      this.events?.readyState === 1
+    );
   }
 
   /**
-   * Series ids with their parsed labels, for one metric name, filtered on one label.
-   * @param {string} name
-   * @param {string} [label]
-   * @param {string} [value]
+   * The series of one panel query.
+   * @param {string} panelId
+   * @param {string} refId
    */
-  matching(name, label, value) {
-    /** @type {Array<{id: string, labels: Record<string, string>, values: Value[]}>} */
+  seriesOf(panelId, refId) {
+    /** @type {HistorySeries[]} */
     const out = [];
-    for (const id of Object.keys(this.store.series)) {
-      const p = parseId(id);
-      if (!p || p.name !== name) continue;
-      if (label && value && p.labels[label] !== value) continue;
-      out.push({ id, labels: p.labels, values: this.values(id) });
-    }
-    return out.sort((a, b) => a.id.localeCompare(b.id));
+    for (const s of this.store.series.values()) if (s.panel === panelId && s.refId === refId) out.push(s);
+    return out;
   }
 
   /**
-   * @param {string} id
-   * @returns {Value[]}
+   * Values of the filter labels seen in the series, sorted.
+   * @returns {LabelValues}
    */
-  values(id) {
-    return this.store.series[id] ?? [];
-  }
-
-  /** @param {string} id */
-  last(id) {
-    return lastNotNull(this.values(id));
-  }
-
-  /** @returns {LabelValues} */
   labelValues() {
     /** @type {Record<keyof LabelValues, Set<string>>} */
     const sets = { namespace: new Set(), provider: new Set(), tool: new Set() };
-    for (const id of Object.keys(this.store.series)) {
-      const p = parseId(id);
+    for (const s of this.store.series.values()) {
       for (const [k, set] of Object.entries(sets)) {
-        const v = p?.labels[k];
-        if (v && v !== 'overall' && v !== 'total') set.add(v);
+        const v = s.labels[k];
+        if (v) set.add(v);
       }
     }
     return {
@@ -194,36 +207,5 @@ export class LocalSource {
       provider: [...sets.provider].sort(),
       tool: [...sets.tool].sort(),
     };
-  }
-
-  /**
-   * Sum over the range of a per-second rate series (bucket means times the step): an increase.
-   * @param {readonly Value[]} values
-   */
-  increase(values) {
-    let sum = 0;
-    let any = false;
-    for (const v of values) {
-      if (v === null) continue;
-      sum += (v * this.step) / 1000;
-      any = true;
-    }
-    return any ? sum : null;
-  }
-
-  /**
-   * Difference of a cumulative counter between the first and last known values in the range.
-   * @param {readonly Value[]} values
-   */
-  delta(values) {
-    /** @type {number | null} */
-    let first = null;
-    let last = 0;
-    for (const v of values) {
-      if (v === null) continue;
-      first ??= v;
-      last = v;
-    }
-    return first === null ? null : Math.max(0, last - first);
   }
 }
