@@ -221,33 +221,38 @@ export function ratio(numerator: Expr, denominator: Expr): Expr {
   return div(paren(or(numerator, mul(0, denominator))), paren(compare(denominator, '>', 0)));
 }
 
+/** Calls `visit` for every selector of an expression, with the range window it is read over (if any). */
+export function forEachSelector(
+  e: Expr,
+  visit: (select: SelectExpr, window: string | undefined) => void,
+): void {
+  switch (e.kind) {
+    case 'select':
+      visit(e, undefined);
+      return;
+    case 'range':
+      visit(e.select, e.window);
+      return;
+    case 'aggregate':
+    case 'topk':
+    case 'quantile':
+    case 'clamp':
+    case 'paren':
+      forEachSelector(e.expr, visit);
+      return;
+    case 'binary':
+      forEachSelector(e.lhs, visit);
+      forEachSelector(e.rhs, visit);
+      return;
+    default:
+      return;
+  }
+}
+
 /** Every metric name an expression reads. */
 export function selectedMetrics(e: Expr): string[] {
   const out = new Set<string>();
-  const walk = (x: Expr): void => {
-    switch (x.kind) {
-      case 'select':
-        out.add(x.metric);
-        return;
-      case 'range':
-        out.add(x.select.metric);
-        return;
-      case 'aggregate':
-      case 'topk':
-      case 'quantile':
-      case 'clamp':
-      case 'paren':
-        walk(x.expr);
-        return;
-      case 'binary':
-        walk(x.lhs);
-        walk(x.rhs);
-        return;
-      default:
-        return;
-    }
-  };
-  walk(e);
+  forEachSelector(e, (s) => out.add(s.metric));
   return [...out];
 }
 

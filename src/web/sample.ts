@@ -21,7 +21,7 @@ import { escapeLabelValue } from '../metrics/names.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
 import { recordedQueries } from '../monitoring/rules.ts';
 import { evaluate, parseDuration, type EvalOptions } from '../query/evaluate.ts';
-import { selectedMetrics, type Expr } from '../query/expr.ts';
+import { forEachSelector, selectedMetrics, type Expr } from '../query/expr.ts';
 import type { PagePanel } from './panels.ts';
 import { localTarget, RecentSamples } from './recent.ts';
 
@@ -79,34 +79,16 @@ export function metricWindows(
     out.set(metric, Math.max(out.get(metric) ?? 0, ms));
   };
   const seen = new Set<string>();
-  const walk = (e: Expr): void => {
-    switch (e.kind) {
-      case 'select': {
-        const def = recorded.get(e.metric);
-        if (def && !seen.has(e.metric)) {
-          seen.add(e.metric);
-          walk(def);
-        } else if (!def) note(e.metric, 0);
-        return;
+  const walk = (e: Expr): void =>
+    forEachSelector(e, (s, window) => {
+      const def = recorded.get(s.metric);
+      if (!def) note(s.metric, window === undefined ? 0 : windowMs(window));
+      else if (!seen.has(s.metric)) {
+        // A recorded series is evaluated from its definition: what it reads is kept instead.
+        seen.add(s.metric);
+        walk(def);
       }
-      case 'range':
-        note(e.select.metric, windowMs(e.window));
-        return;
-      case 'aggregate':
-      case 'topk':
-      case 'quantile':
-      case 'clamp':
-      case 'paren':
-        walk(e.expr);
-        return;
-      case 'binary':
-        walk(e.lhs);
-        walk(e.rhs);
-        return;
-      default:
-        return;
-    }
-  };
+    });
   for (const e of exprs) walk(e);
   return out;
 }
