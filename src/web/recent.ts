@@ -10,7 +10,7 @@ import type { MonitoringConfig } from '../monitoring/config.ts';
 import { selectorMatchers } from '../monitoring/promql.ts';
 import { parseExposition } from '../metrics/parse.ts';
 import type { SeriesStore, SeriesView } from '../query/evaluate.ts';
-import { lowerBound } from '../query/store.ts';
+import { lowerBound, upperBound } from '../query/store.ts';
 
 interface StoredSeries {
   labels: Record<string, string>;
@@ -93,7 +93,7 @@ export class RecentSamples implements SeriesStore {
       labels: s.labels,
       points: (from: number, to: number) => {
         const a = lowerBound(s.t, from);
-        const b = lowerBound(s.t, to + 1e-9, a);
+        const b = upperBound(s.t, to, a);
         return { t: s.t.slice(a, b), v: s.v.slice(a, b) };
       },
     }));
