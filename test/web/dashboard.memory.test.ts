@@ -7,6 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { createServer, type PerformanceServer } from '../../src/server/server.ts';
+import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
+import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
 import { consoleErrors, launchBrowser } from './helpers.ts';
 
 // At 1 s resolution a 5 minute range is drawn from the stream at full resolution: about 300 points.
@@ -18,8 +20,13 @@ let url: string;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
+  // Some components, so that several panels have series (the history keeps panel query results).
+  const tools = new ToolExecutionMonitor();
+  const pool = new ProviderPoolMonitor();
+  for (const tool of ['grep', 'bash']) tools.record(tool, 5, true);
+  for (const provider of ['openai', 'anthropic', 'local-llama']) pool.record(provider, 100, 'success');
   server = createServer({
-    collector: new PerformanceMetricsCollector(),
+    collector: new PerformanceMetricsCollector().registerToolExecution(tools).registerProviderPool(pool),
     port: 0,
     history: { resolutionMs: RESOLUTION_MS, retentionMs: 60 * 60_000 },
   });
