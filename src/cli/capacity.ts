@@ -16,13 +16,14 @@ one, and for N processes aggregated by victor-perf/cluster behind one target. St
 that appear only once something fails are not counted.
 
 Options:
-  --processes <n>         Processes (required)
+  --processes <n>         Processes (required); with --markdown, a list such as 1,4,16,64
   --tools <n>             Distinct tool names (default 10)
   --providers <n>         Distinct LLM providers (default 3)
   --models <n>            Models per provider (default 1)
   --scrape-interval <s>   Seconds between scrapes (default 15)
   --max-series <n>        Label sets per metric before the overflow series (default 1000)
   --json                  The whole result, per metric included, as JSON
+  --markdown              A Markdown table, one row per process count (the README's table)
   -h, --help              Show this help
 `;
 
@@ -58,6 +59,30 @@ export function formatCapacity(c: Capacity): string[] {
   ];
 }
 
+/** The README's table: one row per result, columns padded as prettier pads them. */
+export function formatCapacityTable(results: readonly Capacity[]): string[] {
+  const header = [
+    'processes',
+    'series per process',
+    'scraped one by one: series',
+    'samples/s',
+    'aggregated, one target: series',
+    'samples/s',
+  ];
+  const rows = results.map((c) => [
+    String(c.options.processes),
+    String(c.perProcess),
+    String(c.separate.series),
+    c.separate.samplesPerSecond.toFixed(1),
+    String(c.aggregated.series),
+    c.aggregated.samplesPerSecond.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
 export function capacityCommand(argv: readonly string[], io: CliIO): number {
   let values;
   try {
@@ -71,6 +96,7 @@ export function capacityCommand(argv: readonly string[], io: CliIO): number {
         'scrape-interval': { type: 'string' },
         'max-series': { type: 'string' },
         json: { type: 'boolean', default: false },
+        markdown: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -78,22 +104,34 @@ export function capacityCommand(argv: readonly string[], io: CliIO): number {
     throw new UsageError((err as Error).message.split('\n')[0] ?? 'invalid arguments');
   }
   if (values.help) return (io.out(CAPACITY_HELP.trimEnd()), 0);
-  const processes = count('processes', values.processes);
-  if (processes === undefined) throw new UsageError('missing --processes N');
-  let result: Capacity;
-  try {
-    result = capacity({
-      processes,
-      tools: count('tools', values.tools),
-      providers: count('providers', values.providers),
-      models: count('models', values.models),
-      scrapeIntervalSeconds: count('scrape-interval', values['scrape-interval']),
-      maxSeries: count('max-series', values['max-series']),
-    });
-  } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(err.message);
-    throw err;
+  if (values.processes === undefined) throw new UsageError('missing --processes N');
+  const list = values.processes.split(',');
+  if (list.length > 1 && !values.markdown) {
+    throw new UsageError(`--processes takes one number (a list needs --markdown), got ${values.processes}`);
   }
+  const results: Capacity[] = [];
+  for (const n of list) {
+    try {
+      results.push(
+        capacity({
+          processes: count('processes', n)!,
+          tools: count('tools', values.tools),
+          providers: count('providers', values.providers),
+          models: count('models', values.models),
+          scrapeIntervalSeconds: count('scrape-interval', values['scrape-interval']),
+          maxSeries: count('max-series', values['max-series']),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof RangeError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  if (values.markdown) {
+    for (const line of formatCapacityTable(results)) io.out(line);
+    return 0;
+  }
+  const result = results[0]!;
   if (values.json) io.out(JSON.stringify(result, null, 2));
   else for (const line of formatCapacity(result)) io.out(line);
   return 0;

@@ -106,24 +106,30 @@ describe('capacity', () => {
 });
 
 describe('the README capacity table', () => {
-  it('is what the command computes today', () => {
+  it('is what `victor-perf capacity --processes 1,4,16,64 --markdown` prints today', async () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const start = readme.indexOf('| processes | series per process |');
     expect(start).toBeGreaterThan(0);
-    const rows = readme.slice(start).split('\n\n')[0]!.split('\n').slice(2);
-    expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) {
-      const [n, perProcess, separate, separateRate, aggregated, aggregatedRate] = row
-        .split('|')
-        .slice(1, -1)
-        .map((c) => Number(c.trim()));
-      const c = capacity({ processes: n! });
-      expect(
-        [perProcess, separate, aggregated],
-        `README row for ${n} processes (rerun: victor-perf capacity --processes ${n})`,
-      ).toEqual([c.perProcess, c.separate.series, c.aggregated.series]);
-      expect(separateRate).toBeCloseTo(c.separate.samplesPerSecond, 1);
-      expect(aggregatedRate).toBeCloseTo(c.aggregated.samplesPerSecond, 1);
-    }
+    const table = readme.slice(start).split('\n\n')[0]!;
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: () => {}, env: {} } as unknown as CliIO;
+    const args = ['capacity', '--processes', '1,4,16,64', '--markdown'];
+    expect(await run(args, io)).toBe(0);
+    expect(table, 'README table (regenerate: victor-perf capacity --processes 1,4,16,64 --markdown)').toBe(
+      lines.join('\n'),
+    );
+    // The rows are the figures of the text and JSON outputs.
+    const c = capacity({ processes: 16 });
+    expect(lines[4]).toContain(`| ${c.separate.series} `);
+    expect(lines[4]).toContain(`| ${c.aggregated.series} `);
+  });
+
+  it('a list of process counts needs --markdown', async () => {
+    const errors: string[] = [];
+    const io = { out: () => {}, err: (l: string) => errors.push(l), env: {} } as unknown as CliIO;
+    expect(await run(['capacity', '--processes', '1,4'], io)).toBe(2);
+    expect(errors.at(-1)).toMatch(/a list needs --markdown/);
+    expect(await run(['capacity', '--processes', '1,x', '--markdown'], io)).toBe(2);
+    expect(errors.at(-1)).toMatch(/--processes must be a positive number, got "x"/);
   });
 });
