@@ -18,7 +18,7 @@ export const MAIN_HELP = `victor-perf: performance monitoring for AI agent runti
 Usage: victor-perf <command> [options]
 
 Commands:
-  demo       Serve the API, Prometheus metrics and dashboard with a simulated agent workload
+  demo       Serve the API, Prometheus metrics and dashboard with a demo agent workload
   serve      Serve the API, Prometheus metrics and dashboard for this process (no simulated workload)
   generate   Generate alert rules, recording rules, the Grafana dashboard and manifests
   stack      Run a local Prometheus and Alertmanager against victor-perf servers (or a demo)
@@ -47,8 +47,11 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
 
 export const DEMO_HELP = `Usage: victor-perf demo [options]
 
-Starts the server with a simulated agent (tool selection cache, tool selection, tool execution, three LLM
-providers, bootstrap and lazy loading) and prints the URLs. Ctrl+C (SIGINT) or SIGTERM stops it.
+Starts the server with a demo agent and prints the URLs. Ctrl+C (SIGINT) or SIGTERM stops it. The agent is
+an AI SDK agent loop (generateText and streamText with tools, several steps) against a mock model server on
+loopback playing three providers, measured through victor-perf/ai-sdk; its tool selection cache, selector,
+bootstrap and lazy loads are simulated. Without the ai and @ai-sdk/openai-compatible packages (development
+dependencies, not the library's), it says so in one line and runs the simulated workload.
 
 Options:
 ${SERVER_OPTIONS_HELP}
@@ -58,9 +61,8 @@ ${SCENARIOS.map((s) => `                             ${s.padEnd(18)} ${SCENARIO_
   --memory-cap-mb <n>      memory-pressure: resident memory to grow to, in MiB (default 1229)
   --scenario-duration <s>  End the scenario after this many seconds and go back to normal (default: never),
                            so that the alerts it fired can be seen to resolve
-  --agent                  Also run a real AI SDK agent loop (generateText/streamText with a tool) against a
-                           mock model server on loopback, measured through victor-perf/ai-sdk (provider
-                           "mock"); needs the ai, @ai-sdk/openai-compatible and zod packages
+  --simulated              Drive providers and tools by hand calls instead of the AI SDK agent
+  --agent                  The AI SDK agent (the default; kept for older command lines)
 `;
 
 export const SERVE_HELP = `Usage: victor-perf serve [options]
@@ -92,8 +94,8 @@ export interface DemoArgs extends ServerArgs {
   seed: number;
   memoryCapMb: number | undefined;
   scenarioSeconds: number | undefined;
-  /** Also run a real AI SDK agent loop against a loopback mock model server. */
-  agent: boolean;
+  /** `agent`: the AI SDK agent against the loopback mock model server; `simulated`: hand calls. */
+  llm: 'agent' | 'simulated';
 }
 
 const serverOptions = {
@@ -116,6 +118,7 @@ const demoOptions = {
   'memory-cap-mb': { type: 'string' },
   'scenario-duration': { type: 'string' },
   agent: { type: 'boolean' },
+  simulated: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Parsed<O extends ParseArgsConfig['options']> = ReturnType<
@@ -228,6 +231,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     throw new UsageError(`unknown scenario ${JSON.stringify(scenario)}; scenarios: ${SCENARIOS.join(', ')}`);
   }
   const mb = values['memory-cap-mb'];
+  if (values.agent && values.simulated) throw new UsageError('--agent and --simulated exclude each other');
   return {
     ...serverArgs(values, env),
     scenario,
@@ -237,7 +241,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       values['scenario-duration'] === undefined
         ? undefined
         : integer('scenario-duration', values['scenario-duration'], 1, 7 * 24 * 3600),
-    agent: values.agent === true,
+    llm: values.simulated ? 'simulated' : 'agent',
   };
 }
 

@@ -1,12 +1,11 @@
 /**
- * `demo` and `serve`: start the server (and, for demo, the simulated workload), print where it is, and run
+ * `demo` and `serve`: start the server (and, for demo, the demo workload), print where it is, and run
  * until SIGINT or SIGTERM; then stop accepting, end the dashboard's live streams, let requests in flight
  * finish (up to --shutdown-timeout), stop the workload and return 0.
  */
 import { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { resolveToken } from '../api/auth.ts';
 import { ExposureError, createServer, type PerformanceServer } from '../server/server.ts';
-import { startAgent } from '../demo/agent.ts';
 import { startWorkload, type Workload } from '../demo/workload.ts';
 import { SystemMonitor } from '../sources/system.ts';
 import type { DemoArgs, ServerArgs } from './args.ts';
@@ -110,20 +109,20 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
     seed: args.seed,
     memoryCapBytes: args.memoryCapMb === undefined ? undefined : args.memoryCapMb * 1024 * 1024,
     ...(args.scenarioSeconds === undefined ? {} : { scenarioSeconds: args.scenarioSeconds }),
+    llm: args.llm,
     log: (line) => io.err(line),
   });
-  const { providers, tools } = workload.components;
-  const agent = args.agent ? await startAgent({ providers, tools, log: (line) => io.err(line) }) : undefined;
+  // The banner says which workload runs: the SDKs are looked for in the third bootstrap phase.
+  const llm = await workload.llmReady;
+  const what =
+    llm === 'agent'
+      ? `AI SDK agent workload against the mock model server at ${workload.agent!.url}`
+      : 'simulated agent workload';
   return runServer(args, io, {
     collector,
     ready: () => workload.ready,
-    title:
-      `simulated agent workload: scenario ${workload.scenario}, seed ${args.seed}` +
-      (agent ? `; AI SDK agent against the mock model server at ${agent.url}` : ''),
-    cleanup: () => {
-      workload.stop();
-      void agent?.stop().catch(() => {});
-    },
+    title: `${what}: scenario ${workload.scenario}, seed ${args.seed}`,
+    cleanup: () => void workload.stop().catch(() => {}),
   });
 }
 

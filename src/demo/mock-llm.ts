@@ -1,8 +1,10 @@
 /**
  * A scripted LLM server on loopback, for the demo's agent and the adapter tests: OpenAI-compatible (`/v1/chat/completions`) and
- * Anthropic-style (`/v1/messages`), JSON or SSE. Each request takes the next queued plan (or the default
- * one): an error status, delays before the headers and between chunks, a dropped connection mid-stream, a
- * tool call instead of text. The server logs what it did, so tests compare the monitor with the facts.
+ * Anthropic-style (`/v1/messages`), JSON or SSE. Each request takes the next queued plan, else the one the
+ * `plan` option returns for it, else the default one: an error status, delays before the headers and between
+ * chunks, a connection dropped before the answer or mid-stream, tool calls instead of text. A path may start
+ * with a provider name (`/openai/v1/chat/completions`), so one server plays several providers. The server logs
+ * what it did, so tests compare the monitor with the facts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,9 +22,38 @@ export interface Plan {
   pieces?: string[];
   /** Destroy the socket after this many content chunks. */
   dropAfterChunks?: number;
+  /** Destroy the socket instead of answering (after `headerDelayMs`): the client sees a network error. */
+  drop?: boolean;
   /** Answer with a call of this tool (arguments as JSON) instead of text. */
-  toolCall?: { name: string; args: Record<string, unknown> };
+  toolCall?: ToolCall;
+  /** Answer with calls of these tools (OpenAI dialect; the Anthropic one takes the first). */
+  toolCalls?: ToolCall[];
   usage?: MockUsage;
+}
+
+export interface ToolCall {
+  name: string;
+  args: Record<string, unknown>;
+  /** Default `call_<n>`, n counting from 1 in the answer. */
+  id?: string;
+}
+
+/** What the `plan` option sees of a request. */
+export interface MockRequest {
+  /** The path's first segment when it comes before `/v1/`, e.g. `openai` for `/openai/v1/chat/completions`. */
+  provider: string | undefined;
+  path: string;
+  stream: boolean;
+  model: string;
+  /** The parsed JSON body. */
+  body: Record<string, unknown>;
+}
+
+export interface MockLlmOptions {
+  /** The plan of a request when none is queued; undefined falls back to the default plan. */
+  plan?: (request: MockRequest) => Plan | undefined;
+  /** Keep a log of what was served in `served` (default true; a long-running demo turns it off). */
+  log?: boolean;
 }
 
 export interface MockUsage {
@@ -34,6 +65,7 @@ export interface MockUsage {
 
 export interface Served {
   path: string;
+  provider: string | undefined;
   stream: boolean;
   status: number;
   model: string;
@@ -53,16 +85,29 @@ export interface MockLlm {
   close(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+type Sleep = (ms: number) => Promise<void>;
 
-export async function startMockLlm(): Promise<MockLlm> {
+export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLlm> {
   const plans: Plan[] = [];
   let fallback: Plan = {};
   const served: Served[] = [];
+  const log = options.log ?? true;
+  const choose = (request: MockRequest): Plan => plans.shift() ?? options.plan?.(request) ?? fallback;
+  // Delays are dropped on close (their answers' sockets are gone), so no timer outlives the server.
+  const timers = new Set<NodeJS.Timeout>();
+  const sleep: Sleep = (ms) =>
+    ms > 0
+      ? new Promise((resolve) => {
+          const t = setTimeout(() => {
+            timers.delete(t);
+            resolve();
+          }, ms);
+          timers.add(t);
+        })
+      : Promise.resolve();
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((req, res) => {
-    void handle(req, res, plans.shift() ?? fallback, served).catch(() => res.destroy());
+    void handle(req, res, choose, sleep, log ? served : undefined).catch(() => res.destroy());
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -79,30 +124,47 @@ export async function startMockLlm(): Promise<MockLlm> {
     served,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, plan: Plan, served: Served[]) {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  choose: (request: MockRequest) => Plan,
+  sleep: Sleep,
+  served: Served[] | undefined,
+) {
   let raw = '';
   for await (const chunk of req) raw += String(chunk);
-  const body = JSON.parse(raw || '{}') as { stream?: boolean; model?: string };
-  const anthropic = (req.url ?? '').startsWith('/v1/messages');
+  const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+  const path = req.url ?? '';
+  const [, provider, rest = path] = /^(?:\/([^/]+))?(\/v1\/.*)$/.exec(path) ?? [];
+  const anthropic = rest.startsWith('/v1/messages');
   const stream = body.stream === true;
-  const model = body.model ?? 'mock-model';
+  const model = typeof body.model === 'string' ? body.model : 'mock-model';
+  const plan = choose({ provider, path, stream, model, body });
   const record: Served = {
-    path: req.url ?? '',
+    path,
+    provider,
     stream,
     status: plan.status ?? 200,
     model,
     bytes: '',
     dropped: false,
   };
-  served.push(record);
+  served?.push(record);
   await sleep(plan.headerDelayMs ?? 0);
   if (res.destroyed) return;
+  if (plan.drop) {
+    record.dropped = true;
+    res.socket?.destroy();
+    return;
+  }
   if (plan.status !== undefined && plan.status >= 400) {
     const errBody = anthropic ? anthropicError(plan.status) : openaiError(plan.status);
     // Short retry hints keep the SDKs' own retries (which honour them) quick in tests.
@@ -116,10 +178,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, plan: Plan, ser
   }
   const usage = plan.usage ?? DEFAULT_USAGE;
   const pieces = plan.pieces ?? ['Hel', 'lo', ' there'];
+  const calls = (plan.toolCalls ?? (plan.toolCall ? [plan.toolCall] : [])).map((c, i) => ({
+    ...c,
+    id: c.id ?? `call_${i + 1}`,
+  }));
   if (!stream) {
     const json = anthropic
-      ? anthropicMessage(model, pieces.join(''), usage, plan.toolCall)
-      : openaiCompletion(model, pieces.join(''), usage, plan.toolCall);
+      ? anthropicMessage(model, pieces.join(''), usage, plan.toolCall ?? plan.toolCalls?.[0])
+      : openaiCompletion(model, pieces.join(''), usage, calls);
     record.bytes = JSON.stringify(json);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(record.bytes);
@@ -128,8 +194,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, plan: Plan, ser
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
   const events = anthropic
-    ? anthropicEvents(model, pieces, usage, plan.toolCall)
-    : openaiEvents(model, pieces, usage, plan.toolCall);
+    ? anthropicEvents(model, pieces, usage, plan.toolCall ?? plan.toolCalls?.[0])
+    : openaiEvents(model, pieces, usage, calls);
   let content = 0;
   for (let i = 0; i < events.length; i++) {
     await sleep(i === 0 ? (plan.firstChunkDelayMs ?? 0) : (plan.chunkDelayMs ?? 0));
@@ -174,18 +240,19 @@ function openaiUsage(u: MockUsage) {
   };
 }
 
-function openaiCompletion(model: string, text: string, u: MockUsage, tool?: Plan['toolCall']) {
+type NamedCall = Required<ToolCall>;
+
+function openaiCompletion(model: string, text: string, u: MockUsage, calls: NamedCall[]) {
+  const tool = calls.length > 0;
   const message = tool
     ? {
         role: 'assistant',
         content: null,
-        tool_calls: [
-          {
-            id: 'call_1',
-            type: 'function',
-            function: { name: tool.name, arguments: JSON.stringify(tool.args) },
-          },
-        ],
+        tool_calls: calls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: JSON.stringify(c.args) },
+        })),
       }
     : { role: 'assistant', content: text };
   return {
@@ -202,23 +269,21 @@ function sse(data: unknown, event?: string): string {
   return `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 }
 
-function openaiEvents(model: string, pieces: string[], u: MockUsage, tool?: Plan['toolCall']): string[] {
+function openaiEvents(model: string, pieces: string[], u: MockUsage, calls: NamedCall[]): string[] {
   const base = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model };
   const chunk = (delta: unknown, finish: string | null = null) =>
     sse({ ...base, choices: [{ index: 0, delta, finish_reason: finish }] });
   const out: string[] = [];
-  if (tool) {
+  if (calls.length > 0) {
     out.push(
       chunk({
         role: 'assistant',
-        tool_calls: [
-          {
-            index: 0,
-            id: 'call_1',
-            type: 'function',
-            function: { name: tool.name, arguments: JSON.stringify(tool.args) },
-          },
-        ],
+        tool_calls: calls.map((c, index) => ({
+          index,
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: JSON.stringify(c.args) },
+        })),
       }),
     );
     out.push(chunk({}, 'tool_calls'));
@@ -240,7 +305,7 @@ function anthropicUsage(u: MockUsage) {
   };
 }
 
-function anthropicMessage(model: string, text: string, u: MockUsage, tool?: Plan['toolCall']) {
+function anthropicMessage(model: string, text: string, u: MockUsage, tool?: ToolCall) {
   return {
     id: 'msg_mock',
     type: 'message',
@@ -255,7 +320,7 @@ function anthropicMessage(model: string, text: string, u: MockUsage, tool?: Plan
   };
 }
 
-function anthropicEvents(model: string, pieces: string[], u: MockUsage, tool?: Plan['toolCall']): string[] {
+function anthropicEvents(model: string, pieces: string[], u: MockUsage, tool?: ToolCall): string[] {
   const usage = anthropicUsage(u);
   const out = [
     sse(

@@ -1,12 +1,15 @@
 /**
  * Workload scenarios: `normal` is a healthy agent (no alert should fire); each other scenario changes the
- * workload, not the metrics, so that the components themselves measure the state an alert watches.
+ * workload, not the metrics, so that the components themselves measure the state an alert watches. Provider
+ * faults are played by the mock model server the agent talks to (or by the simulated pool without the SDKs).
  */
 
 export const SCENARIOS = [
   'normal',
   'cache-miss-storm',
   'provider-outage',
+  'rate-limits',
+  'slow-first-token',
   'slow-tools',
   'tool-errors',
   'memory-pressure',
@@ -19,6 +22,8 @@ export const SCENARIO_DESCRIPTIONS: Readonly<Record<ScenarioName, string>> = {
     'a healthy agent: ~70 % cache hit rate, a few slow or flaky tools, one provider that fails and recovers',
   'cache-miss-storm': 'tiny cache and random keys: hit rate near 0, cache full, many evictions',
   'provider-outage': 'one provider down (circuit open), the others failing over: pool failure rate > 30 %',
+  'rate-limits': 'openai answers 429 to a quarter of its requests: rate-limited share > 5 %',
+  'slow-first-token': 'anthropic sends its first chunk after 5.5-8 s: time to first chunk P95 > 5 s',
   'slow-tools': 'slow tools take 5-20 s (recorded durations): tool execution P95 > 5 s',
   'tool-errors': 'tools fail far more often: tool error rate > 15 %',
   'memory-pressure': 'the process holds a growing buffer up to a cap (default 1.2 GiB resident)',
@@ -46,10 +51,17 @@ export interface WorkloadProfile {
   /** Slow tools take this long and are recorded, not slept (a 20 s sleep per call would pile up). */
   slowToolsMs: [number, number] | null;
   providerRequestsPerSecond: number;
+  /**
+   * Agent runs started per second when the workload is the AI SDK agent (each run: one or two steps of tool
+   * calls, then the answer, so about 2.5 model requests and 3.75 tool executions a run).
+   */
+  agentRunsPerSecond: number;
   /** Providers down for the whole run (every request fails). */
   providersDown: readonly string[];
   /** Extra failure probability of every other provider (overload from the failover). */
   providerStress: number;
+  /** Per provider: extra probability of a 429, and a first chunk this late (ms, instead of its usual). */
+  providerFaults: Readonly<Record<string, { rateLimit?: number; firstChunkMs?: [number, number] }>>;
   /** Grow a held buffer to this many bytes, `stepBytes` a second; null = no pressure. */
   memory: { capBytes: number; stepBytes: number } | null;
 }
@@ -71,8 +83,10 @@ export const NORMAL: Readonly<WorkloadProfile> = {
   toolFailure: { scale: 1, floor: 0 },
   slowToolsMs: null,
   providerRequestsPerSecond: 5,
+  agentRunsPerSecond: 2,
   providersDown: [],
   providerStress: 0,
+  providerFaults: {},
   memory: null,
 };
 
@@ -95,6 +109,12 @@ export function scenarioProfile(
     case 'provider-outage':
       p.providersDown = ['anthropic'];
       p.providerStress = 0.45;
+      break;
+    case 'rate-limits':
+      p.providerFaults = { openai: { rateLimit: 0.25 } };
+      break;
+    case 'slow-first-token':
+      p.providerFaults = { anthropic: { firstChunkMs: [5500, 8000] } };
       break;
     case 'slow-tools':
       p.slowToolsMs = [5500, 20_000];

@@ -1,7 +1,8 @@
 /**
- * The simulated parts of the demo agent: its tools and its LLM provider pool. They do nothing useful, but
- * they run through the real monitors (real timing, real errors thrown and classified, a real circuit breaker
- * deciding where requests go), so every number the API shows was measured, not made up.
+ * The simulated parts of the demo agent: its tools, how its LLM providers behave, and the hand-driven provider
+ * pool of the simulated workload. They do nothing useful, but they run through the real monitors (real timing,
+ * real errors thrown and classified, a real circuit breaker deciding where requests go), so every number the
+ * API shows was measured, not made up.
  */
 import type { ProviderPoolMonitor } from '../sources/providers.ts';
 import type { ToolExecutionMonitor } from '../sources/tools.ts';
@@ -59,7 +60,31 @@ export class ToolFailure extends Error {
   override name = 'ToolFailure';
 }
 
-/** Runs one tool call chosen by frequency. */
+/** The failure probability of `tool` under the profile. */
+function failureOf(tool: DemoTool, profile: WorkloadProfile): number {
+  return Math.min(1, Math.max(tool.failure * profile.toolFailure.scale, profile.toolFailure.floor));
+}
+
+/**
+ * One execution of `tool` as the profile has it: its backend loaded on first use, its time spent (seconds for
+ * the slow ones in `slow-tools`), a ToolFailure thrown when it fails. The agent's tools run this.
+ */
+export async function executeTool(
+  tool: DemoTool,
+  profile: WorkloadProfile,
+  rnd: Random,
+  sleeper: Sleeper,
+  loadBackend: (name: string) => Promise<unknown>,
+): Promise<{ tool: string; ok: true }> {
+  const fails = rnd.chance(failureOf(tool, profile));
+  const ms = tool.slow && profile.slowToolsMs ? rnd.between(...profile.slowToolsMs) : rnd.between(...tool.ms);
+  if (tool.lazy) await loadBackend(tool.lazy);
+  await sleeper.sleep(ms);
+  if (fails) throw new ToolFailure(`${tool.name} failed`);
+  return { tool: tool.name, ok: true };
+}
+
+/** Runs one tool call chosen by frequency, by hand (the simulated workload). */
 export function runTool(
   tools: ToolExecutionMonitor,
   profile: WorkloadProfile,
@@ -68,20 +93,13 @@ export function runTool(
   loadBackend: (name: string) => Promise<unknown>,
 ): void {
   const tool = rnd.weighted(DEMO_TOOLS, (t) => t.weight);
-  const failure = Math.min(1, Math.max(tool.failure * profile.toolFailure.scale, profile.toolFailure.floor));
-  const fails = rnd.chance(failure);
   if (tool.slow && profile.slowToolsMs) {
     // Seconds-long durations are recorded rather than slept: thousands of pending calls would pile up.
-    tools.record(tool.name, rnd.between(...profile.slowToolsMs), !fails);
+    tools.record(tool.name, rnd.between(...profile.slowToolsMs), !rnd.chance(failureOf(tool, profile)));
     return;
   }
-  const ms = rnd.between(...tool.ms);
   tools
-    .run(tool.name, async () => {
-      if (tool.lazy) await loadBackend(tool.lazy);
-      await sleeper.sleep(ms);
-      if (fails) throw new ToolFailure(`${tool.name} failed`);
-    })
+    .run(tool.name, () => executeTool(tool, profile, rnd, sleeper, loadBackend))
     .catch(() => {
       // Counted by the monitor; the demo agent moves on.
     });
@@ -123,6 +141,67 @@ export const DEMO_PROVIDERS: readonly DemoProvider[] = [
 
 export const PROVIDER_TIMEOUT_MS = 3000;
 
+/** What one request to a provider meets: the same draw for the simulated pool and the mock model server. */
+export type ProviderOutcome =
+  | { kind: 'down'; afterMs: number }
+  | { kind: 'timeout'; afterMs: number }
+  | { kind: 'rate_limit' | 'overloaded'; afterMs: number }
+  | {
+      kind: 'ok';
+      /** Until the last chunk. */
+      latencyMs: number;
+      firstChunkMs: number;
+      usage: { input: number; cachedInput: number; output: number };
+    };
+
+/** The providers' behaviour under a profile: periodic outages, overload, rate limits, latency, usage. */
+export class ProviderBehaviour {
+  private readonly started = performance.now();
+
+  constructor(
+    /** Read on every request, so a scenario that ends takes effect at once. */
+    public profile: WorkloadProfile,
+    private readonly rnd: Random,
+  ) {}
+
+  down(p: DemoProvider): boolean {
+    if (this.profile.providersDown.includes(p.name)) return true;
+    if (!p.outage) return false;
+    const t = (performance.now() - this.started) % p.outage.everyMs;
+    return t >= p.outage.atMs && t < p.outage.atMs + p.outage.forMs;
+  }
+
+  outcome(p: DemoProvider): ProviderOutcome {
+    const rnd = this.rnd;
+    const r = rnd.next();
+    const stress = this.profile.providersDown.includes(p.name) ? 0 : this.profile.providerStress;
+    const fault = this.profile.providerFaults[p.name];
+    // Overload mostly shows as quick refusals (429, 503), some requests hang until the timeout.
+    const timeout = p.timeout + stress * 0.2;
+    const rateLimit = p.rateLimit + stress * 0.5 + (fault?.rateLimit ?? 0);
+    const overloaded = stress * 0.3;
+    const latency = rnd.between(...p.ms);
+    if (this.down(p)) return { kind: 'down', afterMs: rnd.between(5, 30) };
+    if (r < timeout) return { kind: 'timeout', afterMs: PROVIDER_TIMEOUT_MS };
+    if (r < timeout + rateLimit) return { kind: 'rate_limit', afterMs: rnd.between(20, 80) };
+    if (r < timeout + rateLimit + overloaded) return { kind: 'overloaded', afterMs: rnd.between(20, 80) };
+    // A streamed completion: the first chunk after part of the latency, tokens reported at the end.
+    const usual = latency * rnd.between(0.15, 0.35);
+    const firstChunkMs = fault?.firstChunkMs ? rnd.between(...fault.firstChunkMs) : usual;
+    const input = Math.round(rnd.between(800, 4000));
+    return {
+      kind: 'ok',
+      latencyMs: latency - usual + firstChunkMs,
+      firstChunkMs,
+      usage: {
+        input,
+        cachedInput: Math.round(input * rnd.between(0.3, 0.8)),
+        output: Math.round(rnd.between(50, 600)),
+      },
+    };
+  }
+}
+
 class ProviderError extends Error {
   constructor(
     message: string,
@@ -134,25 +213,22 @@ class ProviderError extends Error {
   }
 }
 
-/** A pool that sends each request to an available provider and fails over once on error. */
+/** A pool that sends each request to an available provider and fails over once on error (by hand calls). */
 export class DemoProviderPool {
-  private readonly started = performance.now();
+  private readonly behaviour: ProviderBehaviour;
 
   constructor(
     private readonly monitor: ProviderPoolMonitor,
-    /** Read on every request, so a scenario that ends takes effect at once. */
-    public profile: WorkloadProfile,
+    profile: WorkloadProfile,
     private readonly rnd: Random,
     private readonly sleeper: Sleeper,
   ) {
+    this.behaviour = new ProviderBehaviour(profile, rnd);
     for (const p of DEMO_PROVIDERS) monitor.addProvider(p.name);
   }
 
-  private down(p: DemoProvider): boolean {
-    if (this.profile.providersDown.includes(p.name)) return true;
-    if (!p.outage) return false;
-    const t = (performance.now() - this.started) % p.outage.everyMs;
-    return t >= p.outage.atMs && t < p.outage.atMs + p.outage.forMs;
+  set profile(profile: WorkloadProfile) {
+    this.behaviour.profile = profile;
   }
 
   /** One completion request, with one failover. */
@@ -168,43 +244,28 @@ export class DemoProviderPool {
   }
 
   private attempt(p: DemoProvider): Promise<void> {
-    const r = this.rnd.next();
-    const stress = this.profile.providersDown.includes(p.name) ? 0 : this.profile.providerStress;
-    // Overload mostly shows as quick refusals (429, 503), some requests hang until the timeout.
-    const timeout = p.timeout + stress * 0.2;
-    const rateLimit = p.rateLimit + stress * 0.5;
-    const overloaded = stress * 0.3;
-    const latency = this.rnd.between(...p.ms);
-    const down = this.down(p);
-    // A streamed completion: the first chunk after part of the latency, tokens reported at the end.
+    const o = this.behaviour.outcome(p);
     const request = this.monitor.start(p.name, { model: p.model });
     const run = async (): Promise<void> => {
-      if (down) {
-        await this.sleeper.sleep(this.rnd.between(5, 30));
-        throw new ProviderError(`connect ECONNREFUSED (${p.name})`, 'Error', 'ECONNREFUSED');
+      switch (o.kind) {
+        case 'down':
+          await this.sleeper.sleep(o.afterMs);
+          throw new ProviderError(`connect ECONNREFUSED (${p.name})`, 'Error', 'ECONNREFUSED');
+        case 'timeout':
+          await this.sleeper.sleep(o.afterMs);
+          throw new ProviderError(`${p.name}: no answer in ${PROVIDER_TIMEOUT_MS} ms`, 'TimeoutError');
+        case 'rate_limit':
+          await this.sleeper.sleep(o.afterMs);
+          throw new ProviderError(`${p.name}: 429 Too Many Requests`, 'Error', undefined, 429);
+        case 'overloaded':
+          await this.sleeper.sleep(o.afterMs);
+          throw new ProviderError(`${p.name}: 503 Service Unavailable`, 'Error', undefined, 503);
+        case 'ok':
+          await this.sleeper.sleep(o.firstChunkMs);
+          request.chunk();
+          await this.sleeper.sleep(o.latencyMs - o.firstChunkMs);
+          request.addUsage(o.usage);
       }
-      if (r < timeout) {
-        await this.sleeper.sleep(PROVIDER_TIMEOUT_MS);
-        throw new ProviderError(`${p.name}: no answer in ${PROVIDER_TIMEOUT_MS} ms`, 'TimeoutError');
-      }
-      if (r < timeout + rateLimit) {
-        await this.sleeper.sleep(this.rnd.between(20, 80));
-        throw new ProviderError(`${p.name}: 429 Too Many Requests`, 'Error', undefined, 429);
-      }
-      if (r < timeout + rateLimit + overloaded) {
-        await this.sleeper.sleep(this.rnd.between(20, 80));
-        throw new ProviderError(`${p.name}: 503 Service Unavailable`, 'Error', undefined, 503);
-      }
-      const firstChunk = latency * this.rnd.between(0.15, 0.35);
-      await this.sleeper.sleep(firstChunk);
-      request.chunk();
-      await this.sleeper.sleep(latency - firstChunk);
-      const input = Math.round(this.rnd.between(800, 4000));
-      request.addUsage({
-        input,
-        cachedInput: Math.round(input * this.rnd.between(0.3, 0.8)),
-        output: Math.round(this.rnd.between(50, 600)),
-      });
     };
     return run().then(
       () => request.succeed(),

@@ -1,11 +1,16 @@
 /**
- * A simulated AI agent, for the demo: it boots in five phases, then answers a stream of queries (tool
- * selection through the cache), runs tools, calls LLM providers and loads services lazily. Every component
- * is the real one, registered with the collector, so the demo shows the monitoring exactly as an
- * application would see it.
+ * The demo's agent: it boots in five phases, then answers a stream of queries (tool selection through the
+ * cache), runs tools, calls LLM providers and loads services lazily. Every component is the real one,
+ * registered with the collector, so the demo shows the monitoring exactly as an application would see it.
  *
- * Load is deliberately small (about 40 lookups, 10 tool runs and 5 provider requests a second, a few percent
- * of one core) so that the demo can run next to tests on a small machine. One interval drives everything.
+ * Providers and tools are, by default, an AI SDK agent (agent.ts: `generateText`/`streamText` with tools
+ * against a mock model server on loopback, measured through `victor-perf/ai-sdk`); with `llm: 'simulated'`,
+ * or where the SDK packages are absent, they are driven by hand (simulated.ts). The selection cache, the
+ * selector, bootstrap and lazy loads are simulated either way.
+ *
+ * Load is deliberately small (about 40 lookups, 2 agent runs = 5 model requests and 7 tool runs a second, a
+ * few percent of one core) so that the demo can run next to tests on a small machine. One interval drives
+ * everything.
  */
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
 import { CACHE_NAMESPACES, type CacheNamespace } from '../metrics/catalog.ts';
@@ -15,6 +20,7 @@ import { ProviderPoolMonitor } from '../sources/providers.ts';
 import { ToolSelectionMonitor } from '../sources/selection.ts';
 import { readAvailableMemory, SystemMonitor } from '../sources/system.ts';
 import { ToolExecutionMonitor } from '../sources/tools.ts';
+import { startAgent, type Agent, type AgentOptions } from './agent.ts';
 import { createRandom, type Random } from './random.ts';
 import {
   isScenario,
@@ -23,7 +29,10 @@ import {
   type ScenarioName,
   type WorkloadProfile,
 } from './scenarios.ts';
-import { DEMO_TOOLS, DemoProviderPool, runTool, Sleeper } from './simulated.ts';
+import { DEMO_PROVIDERS, DEMO_TOOLS, DemoProviderPool, executeTool, runTool, Sleeper } from './simulated.ts';
+
+/** Who drives the providers and tools: the AI SDK agent, or hand calls. */
+export type LlmWorkload = 'agent' | 'simulated';
 
 export interface WorkloadOptions {
   collector: PerformanceMetricsCollector;
@@ -44,6 +53,13 @@ export interface WorkloadOptions {
    * shrank is replaced by a normal one, held memory is dropped), so that alerts can be seen to resolve.
    */
   scenarioSeconds?: number;
+  /**
+   * `agent` (default): an AI SDK agent against a mock model server on loopback; where the SDK packages are
+   * absent, one line goes to `log` and the workload is `simulated`: hand calls into the same monitors.
+   */
+  llm?: LlmWorkload;
+  /** Loads the SDK packages (tests replace it to play a consumer that has none). */
+  importSdk?: AgentOptions['importSdk'];
 }
 
 export interface Workload {
@@ -63,11 +79,17 @@ export interface Workload {
   readonly started: Promise<void>;
   /** True once start-up is done. */
   readonly ready: boolean;
+  /** What drives providers and tools: the one asked for, or `simulated` once the agent could not start. */
+  readonly llm: LlmWorkload;
+  /** Resolves with `llm` once the providers are initialised (the third bootstrap phase). */
+  readonly llmReady: Promise<LlmWorkload>;
+  /** The AI SDK agent, once started. */
+  readonly agent: Agent | undefined;
   /**
-   * Stops every timer and drops held memory; the components stay registered with their last values. The
-   * workload keeps the process alive until then, like a server would.
+   * Stops every timer, the agent and its model server, and drops held memory; the components stay
+   * registered with their last values. The workload keeps the process alive until then, like a server would.
    */
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 const MIB = 1024 * 1024;
@@ -149,7 +171,17 @@ export function startWorkload(options: WorkloadOptions): Workload {
   let { cache, selection } = selectionFor(profile);
   const tools = new ToolExecutionMonitor();
   const providers = new ProviderPoolMonitor({ failureThreshold: 3, cooldownMs: 5000 });
-  const pool = new DemoProviderPool(providers, profile, rnd, sleeper);
+  for (const p of DEMO_PROVIDERS) providers.addProvider(p.name);
+  let llm: LlmWorkload = options.llm ?? 'agent';
+  if (llm !== 'agent' && llm !== 'simulated') {
+    throw new RangeError(`llm must be agent or simulated, got ${JSON.stringify(llm)}`);
+  }
+  // Set in the provider_initialization phase: the agent, or the hand-driven pool.
+  let agent: Agent | undefined;
+  let agentStart: Promise<Agent | undefined> | undefined;
+  let pool: DemoProviderPool | undefined;
+  let llmDecided: (mode: LlmWorkload) => void = () => {};
+  const llmReady = new Promise<LlmWorkload>((resolve) => (llmDecided = resolve));
   options.collector
     .register('bootstrap', bootstrap)
     .register('system', system)
@@ -189,6 +221,24 @@ export function startWorkload(options: WorkloadOptions): Workload {
     }
     return get();
   };
+  const initProviders = async (seconds: number): Promise<void> => {
+    if (llm === 'agent') {
+      agentStart = startAgent({
+        providers,
+        tools,
+        profile: () => profile,
+        rnd,
+        execute: (tool) => executeTool(tool, profile, rnd, sleeper, loadBackend),
+        log,
+        ...(options.importSdk ? { importSdk: options.importSdk } : {}),
+      });
+      agent = await agentStart;
+      if (agent) return;
+      llm = 'simulated';
+    }
+    await sleeper.sleep(seconds);
+    pool = new DemoProviderPool(providers, profile, rnd, sleeper);
+  };
   const startSession = (): void => {
     const memory = bootstrap.lazy('session_memory', () => sleeper.sleep(rnd.between(3, 15)));
     void memory().then(() => memory());
@@ -220,7 +270,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
   };
 
   // Fractional events carry over between ticks, so rates are exact on average.
-  const owed = { query: 0, context: 0, rl: 0, tools: 0, providers: 0, sessions: 0, memory: 0 };
+  const owed = { query: 0, context: 0, rl: 0, tools: 0, providers: 0, runs: 0, sessions: 0, memory: 0 };
   // Rates are per second of real time: a tick delayed by a busy machine makes up for the time it missed
   // (up to one second's worth, so a long stall does not end in a burst).
   let lastTick = performance.now();
@@ -234,11 +284,15 @@ export function startWorkload(options: WorkloadOptions): Workload {
       for (; owed[ns] >= 1; owed[ns]--) due.push(ns);
     }
     void selectInTurn(due);
-    for (owed.tools += profile.toolsPerSecond * seconds; owed.tools >= 1; owed.tools--) {
-      runTool(tools, profile, rnd, sleeper, loadBackend);
+    if (agent) {
+      for (owed.runs += profile.agentRunsPerSecond * seconds; owed.runs >= 1; owed.runs--) agent.run();
+    } else if (pool) {
+      for (owed.tools += profile.toolsPerSecond * seconds; owed.tools >= 1; owed.tools--) {
+        runTool(tools, profile, rnd, sleeper, loadBackend);
+      }
+      owed.providers += profile.providerRequestsPerSecond * seconds;
+      for (; owed.providers >= 1; owed.providers--) pool.request();
     }
-    owed.providers += profile.providerRequestsPerSecond * seconds;
-    for (; owed.providers >= 1; owed.providers--) pool.request();
     for (owed.sessions += 2 * seconds; owed.sessions >= 1; owed.sessions--) startSession();
     owed.memory += seconds;
     if (owed.memory >= 1) {
@@ -256,7 +310,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       options.collector.register('cache', cache).register('tool_selection', selection);
     }
     profile = next;
-    pool.profile = next;
+    if (pool) pool.profile = next;
     chooseKeys();
     held.length = 0;
     heldBytes = 0;
@@ -269,6 +323,11 @@ export function startWorkload(options: WorkloadOptions): Workload {
   const started = (async () => {
     for (const [phase, min, max] of PHASES) {
       await bootstrap.phase(phase, async () => {
+        if (phase === 'provider_initialization') {
+          await initProviders(rnd.between(min, max));
+          llmDecided(llm);
+          return;
+        }
         await sleeper.sleep(rnd.between(min, max));
         // Warm the cache with the hottest queries, as a real agent would from its history.
         if (phase === 'cache_warming') {
@@ -301,7 +360,14 @@ export function startWorkload(options: WorkloadOptions): Workload {
     get ready() {
       return ready;
     },
-    stop() {
+    get llm() {
+      return llm;
+    },
+    llmReady,
+    get agent() {
+      return agent;
+    },
+    async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
       if (endTimer) clearTimeout(endTimer);
@@ -309,6 +375,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       system.close();
       held.length = 0;
       heldBytes = 0;
+      await (await agentStart)?.stop();
     },
   };
 }

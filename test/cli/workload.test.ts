@@ -1,5 +1,7 @@
 /**
- * Each scenario drives the real components into the state its alert watches (reference.md section 6).
+ * The simulated workload (`demo --simulated`, and the fallback without the SDK packages): each scenario drives
+ * the real components into the state its alert watches, by hand calls (agent-scenarios.test.ts: the same
+ * scenarios through the AI SDK agent).
  * The workload runs at 5x its rates; the scenarios run side by side, each read until its state is reached or a
  * deadline passes (a busy machine only makes that take longer), and the last read is then asserted.
  */
@@ -40,7 +42,14 @@ type Check = (s: PerformanceSnapshot, seconds: number) => void;
 
 async function run(scenario: ScenarioName, check: Check, memoryCapBytes?: number) {
   const collector = new PerformanceMetricsCollector();
-  const workload = startWorkload({ collector, scenario, seed: 7, speed: 5, memoryCapBytes });
+  const workload = startWorkload({
+    collector,
+    scenario,
+    seed: 7,
+    speed: 5,
+    memoryCapBytes,
+    llm: 'simulated',
+  });
   running.push(workload);
   await workload.started;
   const t0 = performance.now();
@@ -86,6 +95,11 @@ const CHECKS: Record<ScenarioName, Check> = {
     expect(s.provider_pool!.provider_health.anthropic).toBe(0);
     expect(s.provider_pool!.errors.error_rate).toBeGreaterThan(0.3);
   },
+  'rate-limits': (s) => {
+    expect(s.provider_pool!.requests.total).toBeGreaterThan(20);
+    expect(s.provider_pool!.errors.rate_limit_rate).toBeGreaterThan(0.05);
+  },
+  'slow-first-token': (s) => expect(s.provider_pool!.time_to_first_chunk_ms.p95).toBeGreaterThan(5000),
   'slow-tools': (s) => expect(s.tool_execution!.duration_ms.p95).toBeGreaterThan(5000),
   'tool-errors': (s) => expect(s.tool_execution!.errors.error_rate).toBeGreaterThan(0.15),
   'memory-pressure': (s) => expect(s.system!.memory.used_bytes - rssBefore).toBeGreaterThan(100 * MIB),
@@ -102,6 +116,8 @@ describe('demo workload scenarios', () => {
       'normal',
       'cache-miss-storm',
       'provider-outage',
+      'rate-limits',
+      'slow-first-token',
       'slow-tools',
       'tool-errors',
       'memory-pressure',
@@ -113,6 +129,8 @@ describe('demo workload scenarios', () => {
     normal: 'normal: every component is live, with a realistic cache hit rate and no source failing',
     'cache-miss-storm': 'cache-miss-storm: hit rate < 20 %, cache full, evictions > 10/s',
     'provider-outage': 'provider-outage: a provider unhealthy and the pool failing > 30 %',
+    'rate-limits': 'rate-limits: more than 5 % of the requests rate limited',
+    'slow-first-token': 'slow-first-token: time to first chunk P95 > 5 s',
     'slow-tools': 'slow-tools: tool execution P95 > 5 s',
     'tool-errors': 'tool-errors: tool error rate > 15 %',
     'memory-pressure': 'memory-pressure: resident memory grows towards the cap',
@@ -144,6 +162,7 @@ describe('a timed scenario', () => {
       seed: 3,
       speed: 5,
       scenarioSeconds: 3,
+      llm: 'simulated',
       log: (l) => lines.push(l),
     });
     running.push(workload);

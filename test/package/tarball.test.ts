@@ -10,6 +10,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from 'victor-perf';
+import { NO_SDK_NOTICE } from '../../src/demo/agent.ts';
 import {
   ROOT,
   exitOf,
@@ -162,10 +163,32 @@ function bundle(entry: string, outfile: string, options: BuildOptions): Promise<
 }
 
 describe('the victor-perf bin, installed', () => {
-  it('`npx victor-perf demo` serves the dashboard, and a SIGTERM to npx stops the server', async () => {
+  it('`npx victor-perf demo` without the AI SDK packages says so in one line, serves the simulated workload and the dashboard, and a SIGTERM to npx stops the server', async () => {
     const npx = app.spawn('npx', ['victor-perf', 'demo', '--port', '0']);
+    let stderr = '';
+    npx.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       const url = await listeningUrl(npx);
+      // The consumer installed the library alone: no `ai`, no `@ai-sdk/openai-compatible`.
+      const notices = (): string[] => stderr.split('\n').filter((l) => l.includes('not installed'));
+      const noticeBy = Date.now() + 30_000;
+      while (notices().length === 0 && Date.now() < noticeBy) await new Promise((r) => setTimeout(r, 100));
+      expect(notices()).toEqual([NO_SDK_NOTICE]);
+      // ...and the demo still serves data: the simulated providers and tools.
+      const deadline = Date.now() + 60_000;
+      let summary: {
+        provider_pool?: { requests: { total: number } };
+        tool_execution?: { executions: { total: number } };
+      } = {};
+      while (!(
+        (summary.provider_pool?.requests.total ?? 0) > 0 &&
+        (summary.tool_execution?.executions.total ?? 0) > 0
+      )) {
+        if (Date.now() > deadline)
+          throw new Error(`no provider requests or tool executions: ${JSON.stringify(summary)}`);
+        await new Promise((r) => setTimeout(r, 250));
+        summary = (await (await fetch(`${url}/api/performance/summary`)).json()) as typeof summary;
+      }
       const page = await fetch(url + '/');
       const html = await page.text();
       expect(page.status).toBe(200);
