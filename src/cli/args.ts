@@ -41,6 +41,8 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
   --shutdown-timeout <s>   On SIGTERM/SIGINT, how long requests in flight may take to finish (default 10)
   --prometheus-url <url>   The dashboard reads from this Prometheus instead of in-process history
   --alert-webhook <url>    Send the in-process alerts to this Alertmanager-compatible webhook (repeatable)
+  --history-max-series <n> Series the dashboard's in-process history keeps at most (default 1024); past it,
+                           new series are not stored and the page says how many
   --units <seed|base>      Metric names: seed (default) keeps the description's (_ms, _mb, CPU percent); base
                            uses seconds and bytes (pair with the rules of 'generate --units base')
   -h, --help               Show this help`;
@@ -87,6 +89,8 @@ export interface ServerArgs {
   alertWebhooks: string[];
   /** Naming mode of the exposition (and of the dashboard's and local alerts' queries). */
   units: Units;
+  /** Series cap of the dashboard's in-process history (undefined: its default). */
+  historyMaxSeries: number | undefined;
 }
 
 export interface DemoArgs extends ServerArgs {
@@ -108,6 +112,7 @@ const serverOptions = {
   'allowed-hosts': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
   units: { type: 'string' },
+  'history-max-series': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -209,6 +214,10 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
   return {
     alertWebhooks,
     units: units as Units,
+    historyMaxSeries:
+      v['history-max-series'] === undefined
+        ? undefined
+        : integer('history-max-series', v['history-max-series'], 1, 1_000_000),
     host,
     port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
     tokenFile: v['token-file'],

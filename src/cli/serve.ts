@@ -72,6 +72,7 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
       shutdownTimeoutMs: args.shutdownTimeoutMs,
       prometheusUrl: args.prometheusUrl,
       alertWebhooks: args.alertWebhooks,
+      ...(args.historyMaxSeries === undefined ? {} : { history: { maxSeries: args.historyMaxSeries } }),
       ready: life.ready,
       warn: io.err,
     });
