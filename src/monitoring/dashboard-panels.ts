@@ -4,7 +4,7 @@
  * web dashboard all read this one list. Queries aggregate across replicas (`sum by (...)`) and honour the
  * dashboard's filter variables.
  */
-import { CATALOG, unitsForm, type MetricSpec } from '../metrics/catalog.ts';
+import { CATALOG, PROCESS_LABEL, TOTAL_PROCESS, unitsForm, type MetricSpec } from '../metrics/catalog.ts';
 import { ALERT_GROUPS } from './alerts.ts';
 import type { MonitoringConfig } from './config.ts';
 import {
@@ -16,6 +16,7 @@ import {
   increase,
   max,
   min,
+  ne,
   or,
   rate,
   re,
@@ -108,6 +109,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
   const ns = re('namespace', '$namespace');
   const provider = re('provider', '$provider');
   const tool = re('tool', '$tool');
+  const perProcess = ne(PROCESS_LABEL, TOTAL_PROCESS);
   const lookups = sel(C.cacheOperations, [ns, re('operation', 'hits|misses')]);
   const red = (value: number): ThresholdStep[] => [
     { color: 'green', value: null },
@@ -153,7 +155,8 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       type: 'timeseries',
       unit: 'bytes',
       thresholds: red(config.healthScore.memoryBudgetBytes),
-      queries: [q('A', sum(sel(C.systemMemoryBytes), by('instance')), '{{instance}}')],
+      // Per process, summed by instance: in cluster mode the processes' `total` series is left out.
+      queries: [q('A', sum(sel(C.systemMemoryBytes, [perProcess]), by('instance')), '{{instance}}')],
     },
     {
       row: 'Overview',
@@ -161,7 +164,7 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       type: 'stat',
       unit: 's',
       description: 'Uptime of the most recently started replica.',
-      queries: [q('A', min(sel(C.systemUptime)), 'uptime')],
+      queries: [q('A', min(sel(C.systemUptime, [perProcess])), 'uptime')],
     },
     // --- Cache Performance ---
     {

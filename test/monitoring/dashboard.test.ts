@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { findSpec, isPerProcess, PROCESS_LABEL, TOTAL_PROCESS } from '../../src/metrics/catalog.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
+import { forEachSelector } from '../../src/query/expr.ts';
 import {
   DASHBOARD_ROWS,
   DATASOURCE_REF,
@@ -150,5 +152,27 @@ describe('Grafana dashboard', () => {
   it('renders stable JSON', () => {
     expect(renderDashboard(config)).toBe(renderDashboard(config));
     expect(JSON.parse(renderDashboard(config)).uid).toBe('victor-performance');
+  });
+});
+
+describe('per-process gauges in cluster mode', () => {
+  // With several processes aggregated, a system gauge has one series per process plus their `total`:
+  // a panel summing or comparing its series must leave the total out, or it counts every process twice.
+  it('every panel reading a system gauge leaves the processes total out', () => {
+    const readers: string[] = [];
+    for (const panel of dashboardPanels(config)) {
+      for (const q of panel.queries) {
+        forEachSelector(q.query, (s) => {
+          const spec = findSpec(s.metric.slice(config.prefix.length));
+          if (!spec || !isPerProcess(spec) || spec.category !== 'system') return;
+          readers.push(`${panel.title}: ${s.metric}`);
+          const excludesTotal = s.matchers.some(
+            (m) => m.label === PROCESS_LABEL && m.op === '!=' && m.value === TOTAL_PROCESS,
+          );
+          expect(excludesTotal, `${panel.title} reads ${s.metric} with its total`).toBe(true);
+        });
+      }
+    }
+    expect(readers.length).toBeGreaterThanOrEqual(2); // memory and uptime at least
   });
 });
