@@ -14,7 +14,7 @@ import type {
   MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import type { PerformanceMetricsCollector } from '../collector/collector.ts';
-import { findSpec, type MetricUnit } from '../metrics/catalog.ts';
+import { CATALOG_ENTRIES, unitsForm, type MetricUnit, type UnitsForm } from '../metrics/catalog.ts';
 import { histogramSeries, parseExposition, type Family } from '../metrics/parse.ts';
 import { VERSION } from '../version.ts';
 import { genAiFamily } from './genai.ts';
@@ -95,15 +95,17 @@ export class VictorPerfMetricProducer implements MetricProducer {
       const endTime = hrTime(Date.now());
       for (const family of parseExposition(this.collector.exportPrometheus())) {
         const bare = this.bareName(family.name);
+        // The catalog entry behind an exposed name, in the collector's naming mode (seed or base units).
+        const catalog = this.catalogEntry(bare);
         const descriptor = {
           name: family.name,
           description: family.help,
-          unit: this.unit(bare),
+          unit: catalog ? UNITS[catalog.form.unit] : this.unit(bare),
           valueType: DOUBLE,
         };
         const data = this.toMetricData(family, endTime, descriptor, 1);
         if (data) metrics.push(data);
-        const genAi = this.genAi ? genAiFamily(family, bare) : undefined;
+        const genAi = this.genAi ? genAiFamily(family, catalog?.name ?? bare) : undefined;
         if (genAi) {
           const { mapping } = genAi;
           const descriptor = {
@@ -112,7 +114,9 @@ export class VictorPerfMetricProducer implements MetricProducer {
             unit: mapping.unit,
             valueType: DOUBLE,
           };
-          const converted = this.toMetricData(genAi.family, endTime, descriptor, mapping.divisor);
+          // The mapping divides seed values (milliseconds); base-unit series are already divided.
+          const divisor = mapping.divisor / (catalog?.form.divisor ?? 1);
+          const converted = this.toMetricData(genAi.family, endTime, descriptor, divisor);
           if (converted) metrics.push(converted);
         }
       }
@@ -178,8 +182,18 @@ export class VictorPerfMetricProducer implements MetricProducer {
     return name.startsWith(this.collector.prefix) ? name.slice(this.collector.prefix.length) : name;
   }
 
+  private catalogEntry(bare: string): { name: string; form: UnitsForm } | undefined {
+    const units = this.collector.units ?? 'seed';
+    for (const spec of CATALOG_ENTRIES) {
+      const form = unitsForm(spec, units);
+      if (form?.name === bare) return { name: spec.name, form };
+    }
+    return undefined;
+  }
+
+  /** Unit of an application metric (custom), or '' when unknown. */
   private unit(bare: string): string {
-    const spec = findSpec(bare) ?? this.collector.custom.metrics().find((m) => m.spec.name === bare)?.spec;
+    const spec = this.collector.custom.metrics().find((m) => m.spec.name === bare)?.spec;
     return spec ? UNITS[spec.unit] : '';
   }
 }

@@ -9,14 +9,18 @@
  * alert condition is evaluated locally and by promtool (`promql_expr_test` with no expected samples, whose
  * failure report lists what Prometheus got) on a mixed input: two instances in two clusters, every label value,
  * counters with a reset, gauges with gaps, histograms; at several times and with two sets of dashboard
- * variables. The label sets must be equal and the values agree to 1e-9 relative.
+ * variables. The label sets must be equal and the values agree to 1e-9 relative. Both naming modes.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CATALOG_ENTRIES, metricName, type MetricSpec } from '../../src/metrics/catalog.ts';
+import { CATALOG_ENTRIES, metricName, unitsForm, type MetricSpec } from '../../src/metrics/catalog.ts';
 import { buildAlerts } from '../../src/monitoring/alerts.ts';
-import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
+import {
+  DEFAULT_MONITORING_CONFIG,
+  resolveMonitoringConfig,
+  type MonitoringConfig,
+} from '../../src/monitoring/config.ts';
 import { dashboardPanels, interpolateQuery } from '../../src/monitoring/dashboard.ts';
 import {
   alertRules,
@@ -33,7 +37,11 @@ import { storeFromInput, type InputSeries } from '../../src/query/store.ts';
 import { durationSeconds, run, withTempDir } from './helpers.ts';
 import { ruleTests } from './rule-scenarios.ts';
 
-const config = DEFAULT_MONITORING_CONFIG;
+/** Both naming modes: the description's names, and base units (seconds, the CPU seconds counter). */
+const CONFIGS = [
+  ['seed', DEFAULT_MONITORING_CONFIG],
+  ['base', resolveMonitoringConfig({ units: 'base' })],
+] as const;
 const MINUTE = 60_000;
 
 interface AlertRuleTest {
@@ -49,7 +57,7 @@ interface TestGroup {
   promql_expr_test?: unknown[];
 }
 
-async function promtool(tests: object[]): Promise<{ code: number; out: string }> {
+async function promtool(config: MonitoringConfig, tests: object[]): Promise<{ code: number; out: string }> {
   return withTempDir(async (dir) => {
     await writeFile(join(dir, 'rules.yml'), renderRuleFile(config));
     await writeFile(
@@ -64,7 +72,7 @@ async function promtool(tests: object[]): Promise<{ code: number; out: string }>
 const withoutAlertname = (labels: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(labels).filter(([k]) => k !== 'alertname'));
 
-describe('local alerts equal promtool', () => {
+describe.each(CONFIGS)('local alerts equal promtool in %s units', (_units, config) => {
   it(
     'every scenario: the locally firing set (labels, annotations) passes promtool at every minute',
     { timeout: 240_000 },
@@ -110,7 +118,7 @@ describe('local alerts equal promtool', () => {
         });
       }
       expect(fired).toEqual(alertNames); // every alert fires in its scenario
-      const r = await promtool(rewritten);
+      const r = await promtool(config, rewritten);
       expect(r.code, r.out.slice(0, 4000)).toBe(0);
       expect(r.out).toContain('SUCCESS');
     },
@@ -145,7 +153,7 @@ function labelSets(spec: MetricSpec): Record<string, string>[] {
   return sets;
 }
 
-function inputFor(specs: readonly MetricSpec[]): InputSeries[] {
+function inputFor(config: MonitoringConfig, specs: readonly MetricSpec[]): InputSeries[] {
   const random = lcg(7);
   const job = Object.fromEntries([...config.selector.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
   const out: InputSeries[] = [];
@@ -154,7 +162,7 @@ function inputFor(specs: readonly MetricSpec[]): InputSeries[] {
       .map(([k, v]) => `${k}="${v}"`)
       .join(', ')}}`;
   for (const spec of specs) {
-    const name = metricName(spec, config.prefix);
+    const name = metricName(spec, config.prefix, config.units);
     for (const target of INSTANCES) {
       for (const own of labelSets(spec)) {
         const labels = { ...job, ...target, ...own };
@@ -232,7 +240,7 @@ function agree(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }
 
-describe('local queries equal promtool', () => {
+describe.each(CONFIGS)('local queries equal promtool in %s units', (_units, config) => {
   const queries: { where: string; query: Expr }[] = [
     ...dashboardPanels(config).flatMap((p) =>
       p.queries
@@ -243,12 +251,15 @@ describe('local queries equal promtool', () => {
     ...buildAlerts(config).map((a) => ({ where: `alert ${a.alert}`, query: a.query })),
   ];
   const names = new Set(queries.flatMap((q) => selectedMetrics(q.query)));
-  const specs = CATALOG_ENTRIES.filter((s) =>
-    [...names].some(
-      (n) => n === metricName(s, config.prefix) || n === `${metricName(s, config.prefix)}_bucket`,
-    ),
+  const specs = CATALOG_ENTRIES.filter(
+    (s) =>
+      unitsForm(s, config.units) !== null &&
+      [...names].some((n) => {
+        const name = metricName(s, config.prefix, config.units);
+        return n === name || n === `${name}_bucket`;
+      }),
   );
-  const input = inputFor(specs);
+  const input = inputFor(config, specs);
   // On the sampling grid and between samples (where rate() extrapolates to the window's edges).
   const times = [0, 1, 1.5, 2, 7, 7.25, 30, 30.5, 45, 60, 61.75, 63].map((m) => m * MINUTE);
   const varSets: EvalOptions['vars'][] = [
@@ -278,7 +289,7 @@ describe('local queries equal promtool', () => {
           })),
         },
       ];
-      const r = await promtool(tests);
+      const r = await promtool(config, tests);
       const got = parseGot(r.out);
       expect(got.size, r.out.trim().slice(0, 3000)).toBeGreaterThan(cases.length / 3);
       const store = storeFromInput(input, MINUTE);

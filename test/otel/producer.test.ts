@@ -200,6 +200,31 @@ describe('victor-perf/otel', () => {
     expect(byName.get('app_provider_tokens_total')!.dataPoints).toHaveLength(4);
   });
 
+  it('in base units: seconds names with unit s, and the same GenAI series as in seed units', async () => {
+    const byMode = new Map<string, Map<string, MetricData>>();
+    for (const units of ['seed', 'base'] as const) {
+      const pool = new ProviderPoolMonitor();
+      pool.record('openai', 250, 'success');
+      pool.record('openai', 1200, 'rate_limit');
+      byMode.set(
+        units,
+        await exported(new PerformanceMetricsCollector({ units }).registerProviderPool(pool)),
+      );
+    }
+    const base = byMode.get('base')!;
+    expect(base.has('victor_provider_latency_ms')).toBe(false);
+    expect(base.get('victor_provider_latency_seconds')?.descriptor.unit).toBe('s');
+    expect(byMode.get('seed')!.get('victor_provider_latency_ms')?.descriptor.unit).toBe('ms');
+    const genAi = (units: string) =>
+      byMode.get(units)!.get('gen_ai.client.operation.duration')!.dataPoints[0]!.value as {
+        sum: number;
+        buckets: { boundaries: number[] };
+      };
+    expect(genAi('base').sum).toBeCloseTo(1.45, 9);
+    expect(genAi('base').sum).toBeCloseTo(genAi('seed').sum, 9);
+    expect(genAi('base').buckets.boundaries).toEqual(genAi('seed').buckets.boundaries);
+  });
+
   it('exports our names only with genAi: false, and refuses a genAi that is not a boolean', async () => {
     const pool = new ProviderPoolMonitor();
     const collector = new PerformanceMetricsCollector().registerProviderPool(pool);
