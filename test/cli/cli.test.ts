@@ -1,7 +1,6 @@
 import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { run, type CliIO } from '../../src/cli/main.ts';
-import { MAIN, ROOT, spawnDemo } from './helpers.ts';
+import { MAIN, ROOT, runCaptured, spawnDemo } from './helpers.ts';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 
@@ -16,20 +15,6 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
     timeout: 45_000,
     env: { ...process.env, VICTOR_PERF_TOKEN: '', ...env },
   });
-}
-
-/** Runs `run()` in this process with captured output. */
-async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (l) => (out += `${l}\n`),
-    err: (l) => (err += `${l}\n`),
-    env: {},
-    untilSignal: () => Promise.resolve('SIGTERM'),
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {

@@ -1,6 +1,7 @@
-/** Starting `victor-perf demo` as a child process, shared by the CLI tests. */
+/** Starting `victor-perf demo` as a child process, and running the CLI in-process: shared by the CLI tests. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { run, type CliIO } from '../../src/cli/main.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const MAIN = 'src/cli/main.ts';
@@ -24,4 +25,18 @@ export function spawnDemo(args: string[]): DemoChild {
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Runs `run()` in this process with captured output. */
+export async function runCaptured(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    out: (l) => (out += `${l}\n`),
+    err: (l) => (err += `${l}\n`),
+    env: {},
+    untilSignal: () => Promise.resolve('SIGTERM'),
+  };
+  const code = await run(argv, io);
+  return { code, out, err };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseDemoArgs, parseServeArgs } from '../../src/cli/args.ts';
-import { run, type CliIO } from '../../src/cli/main.ts';
+import { runCaptured } from './helpers.ts';
 
 describe('--units', () => {
   it('serve and demo take seed (the default) or base, and refuse anything else in one line', () => {
@@ -12,16 +12,11 @@ describe('--units', () => {
   });
 
   it('exits 2 on a bad mode and documents the flag in the help', async () => {
-    let out = '';
-    const io: CliIO = {
-      out: (l) => (out += `${l}\n`),
-      err: (l) => (out += `${l}\n`),
-      env: {},
-      untilSignal: () => Promise.resolve('SIGTERM'),
-    };
-    expect(await run(['serve', '--units', 'metric'], io)).toBe(2);
-    expect(out).toContain('--units must be seed or base');
-    expect(await run(['serve', '--help'], io)).toBe(0);
-    expect(out).toMatch(/--units <seed\|base>/);
+    const bad = await runCaptured(['serve', '--units', 'metric']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--units must be seed or base');
+    const help = await runCaptured(['serve', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/--units <seed\|base>/);
   });
 });

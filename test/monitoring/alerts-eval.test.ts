@@ -5,23 +5,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run, type CliIO } from '../../src/cli/main.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
 import { formatValue } from '../../src/monitoring/alerts-eval.ts';
 import { toYaml } from '../../src/monitoring/yaml.ts';
+import { runCaptured } from '../cli/helpers.ts';
 import { withTempDir } from './helpers.ts';
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (l) => (out += `${l}\n`),
-    err: (l) => (err += `${l}\n`),
-    env: {},
-    untilSignal: () => Promise.resolve('SIGTERM'),
-  };
-  return { code: await run(argv, io), out, err };
-}
+const cli = runCaptured;
 
 // CPU of a at 85.5 % (HighCPUUsage: > 80 for 10m), b at 99 % from minute 3 (CriticalCPUUsage: > 95 for 5m).
 const testFile = {
