@@ -24,7 +24,8 @@ import {
   type DemoTool,
 } from './simulated.ts';
 
-export type Sdk = [typeof import('ai'), typeof import('@ai-sdk/openai-compatible')];
+// Kept out of the exported signatures: the library's declarations must not need the optional packages.
+type Sdk = [typeof import('ai'), typeof import('@ai-sdk/openai-compatible')];
 
 export const SDK_PACKAGES = ['ai', '@ai-sdk/openai-compatible'] as const;
 
@@ -41,8 +42,11 @@ export interface AgentOptions {
   execute: (tool: DemoTool) => Promise<unknown>;
   /** Where the one-line notice goes when the SDK packages are absent. */
   log?: (line: string) => void;
-  /** Loads the SDK packages (tests replace it to play a consumer that has none). */
-  importSdk?: () => Promise<Sdk>;
+  /**
+   * Loads the SDK packages, `[ai, @ai-sdk/openai-compatible]` (tests replace it to play a consumer that has
+   * none: a rejection means absent).
+   */
+  importSdk?: () => Promise<readonly [unknown, unknown]>;
   /** Most runs at once (default 64): a run due while that many are in flight is skipped. */
   maxInFlight?: number;
   /** Sees each request the model server answers and its plan (tests compare the monitors with it). */
@@ -139,7 +143,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent | undefin
   }
   let sdk: Sdk;
   try {
-    sdk = await (options.importSdk ?? importSdk)();
+    sdk = (await (options.importSdk ?? importSdk)()) as Sdk;
   } catch {
     options.log?.(NO_SDK_NOTICE);
     return undefined;
