@@ -10,6 +10,7 @@ import { createServer, type PerformanceServer } from '../../src/server/server.ts
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
 import { ToolExecutionMonitor } from '../../src/sources/tools.ts';
 import { consoleErrors, launchBrowser } from './helpers.ts';
+import { redraw } from './page-checks.ts';
 
 // At 1 s resolution a 5 minute range is drawn from the stream at full resolution: about 300 points.
 const RESOLUTION_MS = 1000;
@@ -100,23 +101,18 @@ describe('dashboard memory', () => {
     const logged = consoleErrors(page);
     await page.goto(`${url}/?refresh=off`);
     await page.waitForFunction(() => (window as { __dashboard?: { ready: boolean } }).__dashboard?.ready);
-    const read = (): Promise<{ errors: string[]; renders: number }> =>
+    const read = (): Promise<string[]> =>
       page.evaluate(() => {
-        const d = (window as unknown as { __dashboard: { errors: string[]; renders: number } }).__dashboard;
-        return { errors: [...d.errors], renders: d.renders };
+        const d = (window as unknown as { __dashboard: { errors: string[] } }).__dashboard;
+        return [...d.errors];
       });
     const first = await read();
-    expect(first.errors).toHaveLength(100);
-    expect(first.errors.at(-1)).toBe('broken-149: no widget draws heatmap panels');
-    expect(first.errors[0]).toBe('broken-50: no widget draws heatmap panels');
+    expect(first).toHaveLength(100);
+    expect(first.at(-1)).toBe('broken-149: no widget draws heatmap panels');
+    expect(first[0]).toBe('broken-50: no widget draws heatmap panels');
     // Another render adds 150 more failures; the list keeps its size. The console says each failure once.
-    await page.locator('#refresh-now').click();
-    await page.waitForFunction(
-      (n) => (window as unknown as { __dashboard: { renders: number } }).__dashboard.renders > n,
-      first.renders,
-    );
-    const second = await read();
-    expect(second.errors).toHaveLength(100);
+    await redraw(page);
+    expect(await read()).toHaveLength(100);
     expect(logged.filter((m) => m.includes('no widget draws heatmap panels'))).toHaveLength(150);
     // the panel shows it failed
     expect(await page.locator('#panel-broken-3 .panel-error').getAttribute('title')).toBe(

@@ -114,3 +114,15 @@ export function firingShown(page: Page): Promise<{ text: string; severity: strin
 /** What the count says for `n` firing alerts. */
 export const firingText = (n: number): string =>
   n === 0 ? 'No alerts firing' : `${n} alert${n === 1 ? '' : 's'} firing`;
+
+/** Clicks "Refresh now" and waits until the page has drawn again. */
+export async function redraw(page: Page): Promise<void> {
+  const renders = await page.evaluate(
+    () => (window as unknown as { __dashboard: { renders: number } }).__dashboard.renders,
+  );
+  await page.locator('#refresh-now').click();
+  await page.waitForFunction(
+    (n) => (window as unknown as { __dashboard: { renders: number } }).__dashboard.renders > n,
+    renders,
+  );
+}

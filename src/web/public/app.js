@@ -75,6 +75,7 @@ let loading = Promise.resolve();
 const debug = {
   ready: false,
   renders: 0,
+  renderMs: 0,
   errors: [],
   firing: 0,
   views: () =>
@@ -379,6 +380,7 @@ function panelFailed(view, err) {
 
 /** @param {LocalSource | PromSource} src */
 function render(src) {
+  const started = performance.now();
   const now = Date.now();
   const rangeMs = RANGES[state.range];
   const tMs = src instanceof LocalSource ? src.store.t : [];
@@ -403,6 +405,7 @@ function render(src) {
   }
   fillFilters(src);
   debug.renders++;
+  debug.renderMs = performance.now() - started;
   debug.ready = true;
   // Series the history could not keep (its cap) are said, never silently missing.
   const local = src instanceof LocalSource ? src : undefined;

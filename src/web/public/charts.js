@@ -168,34 +168,68 @@ function renderLegend(view, legend, frame) {
   });
 }
 
+/** The cells' markup of each row of a value table, to tell which rows a redraw changes. */
+/** @type {WeakMap<HTMLTableRowElement, string>} */
+const rowCells = new WeakMap();
+
 /**
  * The text alternative of a chart: the values it draws in its time range, one row per time, one column per
  * shown series, in the panel's unit. Visually hidden; screen readers read it in place of the canvas.
+ * Updated row by row (keyed by time): a refresh that adds a point rewrites one or two rows, not the table.
  * @param {PanelView} view
  * @param {SeriesFrame} frame
  */
 function renderValuesTable(view, frame) {
-  if (!view.table) return;
+  const table = view.table;
+  if (!(table instanceof HTMLTableElement)) return;
   const [from, to] = frame.range;
   const shown = frame.series.filter((s) => !view.hidden?.has(s.label));
   const unit = view.panel.unit;
-  let rows = '';
+  /** @type {Array<[string, string]>} time key and cells */
+  const rows = [];
   for (let i = 0; i < frame.t.length; i++) {
     const t = frame.t[i];
     if (t === undefined || t < from || t > to) continue;
     if (!shown.some((s) => s.values[i] !== null && s.values[i] !== undefined)) continue;
-    rows +=
-      `<tr><th scope="row">${escapeHtml(formatTime(t * 1000))}</th>` +
-      shown.map((s) => `<td>${escapeHtml(formatValue(s.values[i], unit))}</td>`).join('') +
-      '</tr>';
+    rows.push([
+      String(t),
+      `<th scope="row">${escapeHtml(formatTime(t * 1000))}</th>` +
+        shown.map((s) => `<td>${escapeHtml(formatValue(s.values[i], unit))}</td>`).join(''),
+    ]);
   }
-  view.table.innerHTML =
-    `<caption>${escapeHtml(`${view.panel.title}, ${formatTime(from * 1000)} to ${formatTime(to * 1000)}`)}` +
-    `</caption><thead><tr><th scope="col">Time</th>${shown
-      .map((s) => `<th scope="col">${escapeHtml(s.label)}</th>`)
-      .join(
-        '',
-      )}</tr></thead><tbody>${rows || `<tr><td colspan="${shown.length + 1}">No data</td></tr>`}</tbody>`;
+  const head = `<tr><th scope="col">Time</th>${shown
+    .map((s) => `<th scope="col">${escapeHtml(s.label)}</th>`)
+    .join('')}</tr>`;
+  if (table.dataset.head !== head || !table.caption || !table.tBodies[0]) {
+    table.innerHTML = `<caption></caption><thead>${head}</thead><tbody></tbody>`;
+    table.dataset.head = head;
+  }
+  const caption = `${view.panel.title}, ${formatTime(from * 1000)} to ${formatTime(to * 1000)}`;
+  const tbody = table.tBodies[0];
+  if (!table.caption || !tbody) return;
+  if (table.caption.textContent !== caption) table.caption.textContent = caption;
+  if (rows.length === 0) {
+    tbody.innerHTML = `<tr><td colspan="${shown.length + 1}">No data</td></tr>`;
+    return;
+  }
+  const keys = new Set(rows.map(([key]) => key));
+  for (const tr of Array.from(tbody.rows)) if (!keys.has(tr.dataset.t ?? '')) tr.remove();
+  let next = tbody.firstElementChild;
+  for (const [key, cells] of rows) {
+    if (next instanceof HTMLTableRowElement && next.dataset.t === key) {
+      if (rowCells.get(next) !== cells) {
+        next.innerHTML = cells;
+        rowCells.set(next, cells);
+      }
+      next = next.nextElementSibling;
+      continue;
+    }
+    const tr = document.createElement('tr');
+    tr.dataset.t = key;
+    tr.innerHTML = cells;
+    rowCells.set(tr, cells);
+    tbody.insertBefore(tr, next);
+  }
 }
 
 /**
@@ -223,7 +257,7 @@ export function drawTimeseries(view, frame) {
       '<div class="plot" aria-hidden="true"></div><div class="legend"></div><div class="sr-only"><table></table></div>';
     plot = view.plot = /** @type {HTMLElement} */ (view.body.querySelector('.plot'));
     legend = view.legend = /** @type {HTMLElement} */ (view.body.querySelector('.legend'));
-    view.table = /** @type {HTMLElement} */ (view.body.querySelector('table'));
+    view.table = view.body.querySelector('table') ?? undefined;
     const target = plot;
     view.observer = new window.ResizeObserver(() => view.chart?.setSize(chartSize(target)));
     view.observer.observe(plot);

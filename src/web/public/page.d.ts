@@ -113,7 +113,7 @@ export interface PanelView {
   plot?: HTMLElement;
   legend?: HTMLElement;
   /** The visually hidden table of the chart's values (its text alternative). */
-  table?: HTMLElement;
+  table?: HTMLTableElement | undefined;
   observer?: ResizeObserver;
   chart?: uPlot;
   chartKey?: string;
@@ -141,6 +141,8 @@ export interface PanelSummary {
 export interface DashboardDebug {
   ready: boolean;
   renders: number;
+  /** How long the last render of every panel took (ms). */
+  renderMs: number;
   /** Panel errors, the latest ERROR_LIMIT of them. */
   errors: string[];
   views(): PanelSummary[];
