@@ -4,7 +4,12 @@
  * scraped one by one and for N processes aggregated behind one target.
  */
 import { parseArgs } from 'node:util';
-import { capacity, type Capacity } from '../cluster/capacity.ts';
+import { capacity, cardinality, type Capacity } from '../cluster/capacity.ts';
+import { CATALOG_ENTRIES } from '../metrics/catalog.ts';
+import { clusterRecordingDefinitions } from '../monitoring/cluster-rules.ts';
+import { DEFAULT_MONITORING_CONFIG } from '../monitoring/config.ts';
+import { series } from '../monitoring/promql.ts';
+import { selectedMetrics, type Expr } from '../query/expr.ts';
 import { UsageError } from './args.ts';
 import type { CliIO } from './serve.ts';
 
@@ -57,6 +62,33 @@ export function formatCapacity(c: Capacity): string[] {
       `${o.models} model${o.models === 1 ? '' : 's'} per provider, scraped every ${fmt(o.scrapeIntervalSeconds)} s`,
     ...rows.map(([k, v]) => `${(k + ':').padEnd(width)}${v}`),
   ];
+}
+
+/**
+ * Series the per-cluster recording rules keep for each cluster (what remote_write sends with
+ * `series: aggregated`, and what a global view reads): for each rule, the values of the labels it keeps.
+ */
+export function perClusterSeries(c: Capacity): { record: string; series: number }[] {
+  const config = DEFAULT_MONITORING_CONFIG;
+  const rows: { record: string; series: number }[] = [];
+  for (const d of clusterRecordingDefinitions(config)) {
+    let q: Expr = d.query;
+    const quantile = q.kind === 'quantile'; // histogram_quantile takes `le` away
+    while (q.kind === 'quantile') q = q.expr;
+    const keep = q.kind === 'aggregate' ? (q.grouping?.labels ?? []) : [];
+    const read = selectedMetrics(d.query)[0] ?? '';
+    const spec = CATALOG_ENTRIES.find((s) =>
+      [series(config, s).metric, `${series(config, s).metric}_bucket`].includes(read),
+    );
+    let n = 1;
+    for (const label of keep) {
+      if (label === 'cluster' || (quantile && label === 'le')) continue;
+      if (label === 'le') n *= (spec?.buckets?.length ?? 0) + 1;
+      else if (spec) n *= cardinality(spec, label, c.options);
+    }
+    rows.push({ record: d.record, series: n });
+  }
+  return rows;
 }
 
 /** The README's table: one row per result, columns padded as prettier pads them. */
@@ -132,7 +164,18 @@ export function capacityCommand(argv: readonly string[], io: CliIO): number {
     return 0;
   }
   const result = results[0]!;
-  if (values.json) io.out(JSON.stringify(result, null, 2));
-  else for (const line of formatCapacity(result)) io.out(line);
+  const perCluster = perClusterSeries(result).reduce((a, r) => a + r.series, 0);
+  const rate = perCluster / result.options.scrapeIntervalSeconds;
+  if (values.json)
+    io.out(
+      JSON.stringify({ ...result, perCluster: { series: perCluster, samplesPerSecond: rate } }, null, 2),
+    );
+  else {
+    for (const line of formatCapacity(result)) io.out(line);
+    io.out(
+      `per cluster, recorded for a global view (remote_write of the cluster:* series): ${perCluster} series, ` +
+        `${fmt(rate)} samples/s`,
+    );
+  }
   return 0;
 }

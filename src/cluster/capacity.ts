@@ -62,7 +62,7 @@ function positiveInteger(name: string, v: number): number {
 }
 
 /** Distinct values a label takes: declared values, or the configured count capped (plus the overflow value). */
-function cardinality(spec: MetricSpec, label: string, o: Required<CapacityOptions>): number {
+export function cardinality(spec: MetricSpec, label: string, o: Required<CapacityOptions>): number {
   const declared = spec.labelValues?.[label];
   if (declared) return declared.length;
   const capped = (n: number): number => (n > o.maxSeries ? o.maxSeries + 1 : n);

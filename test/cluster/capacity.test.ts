@@ -3,10 +3,17 @@
  * numbers of tools and providers (caps included), and the totals follow from the rows.
  */
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { capacity } from '../../src/cluster/capacity.ts';
+import { perClusterSeries } from '../../src/cli/capacity.ts';
 import { run, type CliIO } from '../../src/cli/main.ts';
+import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
+import { renderRuleFile } from '../../src/monitoring/rules.ts';
+import { toYaml } from '../../src/monitoring/yaml.ts';
+import { run as runTool, withTempDir } from '../monitoring/helpers.ts';
 import { BOOTSTRAP_PHASES } from '../../src/metrics/catalog.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
@@ -24,7 +31,7 @@ function seriesPerFamily(text: string): Map<string, number> {
   return out;
 }
 
-function exposed(tools: number, providers: number, maxSeries?: number): Map<string, number> {
+function collectorText(tools: number, providers: number, maxSeries?: number): string {
   const t = new ToolExecutionMonitor(maxSeries ? { maxSeries } : {});
   const p = new ProviderPoolMonitor(maxSeries ? { maxSeries } : {});
   const b = new BootstrapMonitor();
@@ -35,7 +42,11 @@ function exposed(tools: number, providers: number, maxSeries?: number): Map<stri
     .registerToolExecution(t)
     .registerProviderPool(p)
     .registerBootstrap(b);
-  return seriesPerFamily(c.exportPrometheus());
+  return c.exportPrometheus();
+}
+
+function exposed(tools: number, providers: number, maxSeries?: number): Map<string, number> {
+  return seriesPerFamily(collectorText(tools, providers, maxSeries));
 }
 
 const COMPARED = [
@@ -95,6 +106,8 @@ describe('capacity', () => {
     const c = capacity({ processes: 4, tools: 20 });
     expect(lines.join('\n')).toContain(`${c.separate.series} series`);
     expect(lines.join('\n')).toContain(`${c.aggregated.series} series`);
+    const perCluster = perClusterSeries(c).reduce((a, r) => a + r.series, 0);
+    expect(lines.at(-1)).toMatch(new RegExp(`^per cluster, .*: ${perCluster} series`));
     lines.length = 0;
     expect(await run(['capacity', '--processes', '4', '--json'], io)).toBe(0);
     expect(JSON.parse(lines.join('\n')).perProcess).toBe(capacity({ processes: 4 }).perProcess);
@@ -103,6 +116,54 @@ describe('capacity', () => {
     expect(await run(['capacity', '--processes', 'many'], io)).toBe(2);
     expect(errors.at(-1)).toMatch(/--processes must be a positive number, got "many"/);
   });
+});
+
+describe('per-cluster recorded series', () => {
+  it('predicts what the rules record in promtool over a real exposition (two instances, one cluster)', async () => {
+    const [tools, providers] = [7, 3];
+    const text = collectorText(tools, providers);
+    // Every sample of the exposition, as two instances of the job, constant for 20 minutes.
+    const input = text
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .flatMap((line) => {
+        const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line)!;
+        const labels = m[2] ? `${m[2]},` : '';
+        return ['a:1', 'b:1'].map((instance) => ({
+          series: `${m[1]}{${labels}job="victor-perf",instance="${instance}"}`,
+          values: `${Number(m[3])}x20`,
+        }));
+      });
+    const names = new Set(input.map((s) => s.series.slice(0, s.series.indexOf('{'))));
+    const predicted = perClusterSeries(capacity({ processes: 2, tools, providers }));
+    // Rules whose input the exposition has (no cache, no errors, no tokens recorded here).
+    const checked = predicted.filter((r) => {
+      const base = r.record.split(':')[1]!;
+      return [base, `${base}_total`, `${base}_bucket`].some((n) => names.has(n));
+    });
+    expect(checked.length).toBeGreaterThanOrEqual(6);
+    const r = await withTempDir(async (dir) => {
+      await writeFile(join(dir, 'rules.yml'), renderRuleFile(DEFAULT_MONITORING_CONFIG));
+      const tests = {
+        rule_files: ['rules.yml'],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: input,
+            promql_expr_test: checked.map((c) => ({
+              expr: `count(${c.record})`,
+              eval_time: '10m',
+              exp_samples: [{ labels: '{}', value: c.series }],
+            })),
+          },
+        ],
+      };
+      await writeFile(join(dir, 'tests.yml'), toYaml(tests));
+      return runTool('promtool', ['test', 'rules', 'tests.yml'], dir);
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  }, 60_000);
 });
 
 describe('the README capacity table', () => {
