@@ -34,6 +34,11 @@ export {
 } from './dashboard-panels.ts';
 
 export const DASHBOARD_UID = 'victor-performance';
+
+/** The dashboard's uid: a base-units dashboard gets its own, so both sets can be loaded into one Grafana. */
+export function dashboardUid(config: Pick<MonitoringConfig, 'units'>): string {
+  return config.units === 'base' ? `${DASHBOARD_UID}-base` : DASHBOARD_UID;
+}
 export const DASHBOARD_FILE = 'victor-performance.json';
 /** Every query panel's datasource: the dashboard's datasource variable. */
 export const DATASOURCE_REF = { type: 'prometheus', uid: '${datasource}' } as const;
@@ -257,8 +262,8 @@ export function buildDashboard(config: MonitoringConfig): GrafanaDashboard {
     y += PANEL_HEIGHT;
   }
   return {
-    uid: DASHBOARD_UID,
-    title: 'Victor Performance',
+    uid: dashboardUid(config),
+    title: config.units === 'base' ? 'Victor Performance (base units)' : 'Victor Performance',
     tags: ['victor', 'performance', 'generated'],
     timezone: 'browser',
     style: 'dark',

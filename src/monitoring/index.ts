@@ -31,6 +31,7 @@ export {
   DASHBOARD_FILE,
   DASHBOARD_ROWS,
   DASHBOARD_UID,
+  dashboardUid,
   DATASOURCE_REF,
   FILTER_VARIABLES,
   buildDashboard,

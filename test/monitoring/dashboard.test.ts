@@ -176,3 +176,12 @@ describe('per-process gauges in cluster mode', () => {
     expect(readers.length).toBeGreaterThanOrEqual(2); // memory and uptime at least
   });
 });
+
+describe('naming modes', () => {
+  it('the base-units dashboard has its own uid and title, so both sets load into one Grafana', () => {
+    const base = buildDashboard({ ...config, units: 'base' });
+    expect(base.uid).toBe('victor-performance-base');
+    expect(base.title).toBe('Victor Performance (base units)');
+    expect(dashboard.uid).not.toBe(base.uid);
+  });
+});
