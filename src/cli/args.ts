@@ -45,6 +45,8 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
                            new series are not stored and the page says how many
   --units <seed|base>      Metric names: seed (default) keeps the description's (_ms, _mb, CPU percent); base
                            uses seconds and bytes (pair with the rules of 'generate --units base')
+  --config <file>          Monitoring config (YAML or JSON, as for generate): thresholds of the in-process
+                           alerts, and the health score's weights and rate window (health_score)
   -h, --help               Show this help`;
 
 export const DEMO_HELP = `Usage: victor-perf demo [options]
@@ -91,6 +93,8 @@ export interface ServerArgs {
   units: Units;
   /** Series cap of the dashboard's in-process history (undefined: its default). */
   historyMaxSeries: number | undefined;
+  /** Monitoring config file (default: the built-in config). */
+  configFile: string | undefined;
 }
 
 export interface DemoArgs extends ServerArgs {
@@ -113,6 +117,7 @@ const serverOptions = {
   'shutdown-timeout': { type: 'string' },
   units: { type: 'string' },
   'history-max-series': { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -211,6 +216,7 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
   if (!(UNITS_MODES as readonly string[]).includes(units)) {
     throw new UsageError(`--units must be seed or base, got ${JSON.stringify(units)}`);
   }
+  if (v.config !== undefined && v.config.trim() === '') throw new UsageError('--config must name a file');
   return {
     alertWebhooks,
     units: units as Units,
@@ -218,6 +224,7 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
       v['history-max-series'] === undefined
         ? undefined
         : integer('history-max-series', v['history-max-series'], 1, 1_000_000),
+    configFile: v.config,
     host,
     port: v.port === undefined ? 8000 : integer('port', v.port, 0, 65535),
     tokenFile: v['token-file'],

@@ -8,6 +8,8 @@ import { resolveToken } from '../api/auth.ts';
 import { ExposureError, createServer, type PerformanceServer } from '../server/server.ts';
 import { startWorkload, type Workload } from '../demo/workload.ts';
 import { SystemMonitor } from '../sources/system.ts';
+import { MonitoringConfigError, loadMonitoringConfig, type MonitoringConfig } from '../monitoring/config.ts';
+import { collectorHealthOptions } from '../monitoring/promql.ts';
 import type { DemoArgs, ServerArgs } from './args.ts';
 
 export interface CliIO {
@@ -43,8 +45,35 @@ function banner(io: CliIO, url: string, title: string): void {
   io.out('Press Ctrl+C to stop.');
 }
 
+/**
+ * The collector, with the health score of the monitoring config (`--config`, else the built-in one): the same
+ * weights and window as the recording rule generated from it. Undefined after printing why the file is bad.
+ */
+function configured(
+  args: ServerArgs,
+  io: CliIO,
+): { collector: PerformanceMetricsCollector; monitoring?: MonitoringConfig } | undefined {
+  if (args.configFile === undefined)
+    return { collector: new PerformanceMetricsCollector({ units: args.units }) };
+  let monitoring: MonitoringConfig;
+  try {
+    monitoring = loadMonitoringConfig(args.configFile);
+  } catch (err) {
+    if (!(err instanceof MonitoringConfigError)) throw err;
+    io.err(`victor-perf: ${err.message}`);
+    return undefined;
+  }
+  const collector = new PerformanceMetricsCollector({
+    units: args.units,
+    prefix: monitoring.prefix,
+    health: collectorHealthOptions(monitoring),
+  });
+  return { collector, monitoring };
+}
+
 interface Lifecycle {
   collector: PerformanceMetricsCollector;
+  monitoring?: MonitoringConfig | undefined;
   ready?: () => boolean;
   title: string;
   cleanup(): void;
@@ -73,6 +102,7 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
       prometheusUrl: args.prometheusUrl,
       alertWebhooks: args.alertWebhooks,
       ...(args.historyMaxSeries === undefined ? {} : { history: { maxSeries: args.historyMaxSeries } }),
+      monitoring: life.monitoring,
       ready: life.ready,
       warn: io.err,
     });
@@ -103,7 +133,9 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
 }
 
 export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
-  const collector = new PerformanceMetricsCollector({ units: args.units });
+  const setup = configured(args, io);
+  if (!setup) return 2;
+  const { collector, monitoring } = setup;
   const workload: Workload = startWorkload({
     collector,
     scenario: args.scenario,
@@ -121,6 +153,7 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
       : 'simulated agent workload';
   return runServer(args, io, {
     collector,
+    monitoring,
     ready: () => workload.ready,
     title: `${what}: scenario ${workload.scenario}, seed ${args.seed}`,
     cleanup: () => void workload.stop().catch(() => {}),
@@ -128,11 +161,14 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
 }
 
 export async function serveCommand(args: ServerArgs, io: CliIO): Promise<number> {
-  const collector = new PerformanceMetricsCollector({ units: args.units });
+  const setup = configured(args, io);
+  if (!setup) return 2;
+  const { collector, monitoring } = setup;
   const system = new SystemMonitor();
   collector.registerSystem(system);
   return runServer(args, io, {
     collector,
+    monitoring,
     title: 'this process: system metrics (register components through the library to see more)',
     cleanup: () => system.close(),
   });

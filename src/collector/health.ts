@@ -27,6 +27,8 @@ export interface HealthOptions {
   memoryBudgetBytes?: number;
   /** Selection P95 at which the latency headroom reaches 0 (default 5000 ms). */
   latencyBudgetMs?: number;
+  /** Provider failure ratio at which the provider availability term reaches 0 (default 0.3). */
+  providerFailureBudget?: number;
   /** Range of the rates and the selection P95: the rules' rate window (default `5m`). */
   window?: string;
   /** Milliseconds since the epoch (tests). */

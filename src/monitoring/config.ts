@@ -97,14 +97,16 @@ export interface MonitoringConfig {
   };
   readonly healthScore: {
     /**
-     * Weights of the terms (query/health.ts); they must sum to 1. `providerAvailability` (1 - provider
-     * failure ratio over the rate window) is 0 by default, the description's weights.
+     * Weights of the terms (query/health.ts); they must sum to 1. `providerAvailability` (1 - the pool's
+     * failure ratio over the rate window / providerFailureBudget) is 0 by default: the description's weights.
      */
     readonly weights: HealthWeights;
     /** Memory at which the memory headroom reaches 0. */
     readonly memoryBudgetBytes: number;
     /** Selection P95 at which the latency headroom reaches 0. */
     readonly latencyBudgetMs: number;
+    /** Provider failure ratio (0..1) at which the provider availability term reaches 0. */
+    readonly providerFailureBudget: number;
   };
   readonly alertmanager: {
     readonly groupWait: string;

@@ -30,8 +30,9 @@ import {
   type SelectExpr,
   type SeriesSuffix,
 } from '../query/expr.ts';
+import { HEALTH_TERMS } from '../query/health.ts';
 import { toPromQL } from '../query/promql.ts';
-import { perExposedUnit, series } from './promql.ts';
+import { healthScoreName, perExposedUnit, selectorMatchers, series } from './promql.ts';
 import { CUSTOM_ALERT_GROUP, CUSTOM_ROW, customLegend, customPanelQuery } from './custom.ts';
 
 export type PanelType = 'timeseries' | 'gauge' | 'stat' | 'piechart' | 'bargauge' | 'table';
@@ -120,8 +121,45 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
     unitsForm(spec, config.units)?.unit === 'seconds' ? 's' : 'ms';
   const redFor = (spec: MetricSpec, ms: number): ThresholdStep[] => red(ms / perExposedUnit(config, spec));
 
+  const health = config.thresholds.healthScore;
+  const cluster = re('cluster', '$cluster');
+  const firing = select('ALERTS', [
+    eq('alertstate', 'firing'),
+    re('component', componentsRegex(config)),
+    cluster,
+  ]);
   return [
-    // --- Overview ---
+    // --- Overview: the score, and beside it how many alerts fire (a green score with alerts firing means
+    // the score leaves out what they watch: see the provider availability weight) ---
+    {
+      row: 'Overview',
+      title: 'Health Score',
+      type: 'stat',
+      unit: 'none',
+      min: 0,
+      max: 100,
+      description: `Weighted score (0-100), lowest of the selected clusters: ${healthTermsText(config)}.`,
+      thresholds: [
+        { color: 'red', value: null },
+        { color: 'yellow', value: health.critical.threshold },
+        { color: 'green', value: health.warning.threshold },
+      ],
+      queries: [
+        q('A', min(select(healthScoreName(config), [...selectorMatchers(config), cluster])), 'score'),
+      ],
+    },
+    {
+      row: 'Overview',
+      title: FIRING_COUNT_TITLE,
+      type: 'stat',
+      unit: 'short',
+      description: 'Alerts of the victor-perf rule groups firing now, shown beside the health score.',
+      thresholds: [
+        { color: 'green', value: null },
+        { color: 'red', value: 1 },
+      ],
+      queries: [q('A', or(count(firing), vector(0)), 'firing alerts')],
+    },
     {
       row: 'Overview',
       title: 'Tool Selection Latency P95',
@@ -428,6 +466,17 @@ export function dashboardPanels(config: MonitoringConfig): PanelSpec[] {
       queries: [q('A', customPanelQuery(config, entry, '$__rate_interval', scope), customLegend(entry))],
     })),
   ];
+}
+
+/** Title of the Overview stat that counts the firing alerts (Prometheus' ALERTS series). */
+export const FIRING_COUNT_TITLE = 'Alerts Firing Now';
+
+/** The weighted terms, for the score's description: `40 % cache hit rate, 30 % tool success, ...`. */
+function healthTermsText(config: MonitoringConfig): string {
+  const w = config.healthScore.weights;
+  return HEALTH_TERMS.filter((t) => w[t.key] > 0)
+    .map((t) => `${Math.round(w[t.key] * 1000) / 10} % ${t.input.split(':')[0]}`)
+    .join(', ');
 }
 
 function componentsRegex(config: MonitoringConfig): string {

@@ -159,6 +159,7 @@ export function collectorHealthOptions(
     weights: h.weights,
     memoryBudgetBytes: h.memoryBudgetBytes,
     latencyBudgetMs: h.latencyBudgetMs,
+    providerFailureBudget: h.providerFailureBudget,
     window: config.rateWindow,
   };
 }

@@ -73,12 +73,16 @@ export interface HealthDefinition {
   readonly memoryBudgetBytes: number;
   /** Selection P95 at which the latency headroom reaches 0. */
   readonly latencyBudgetMs: number;
+  /** Provider failure ratio (0..1) at which the provider availability term reaches 0. */
+  readonly providerFailureBudget: number;
 }
 
 export const DEFAULT_HEALTH_DEFINITION: HealthDefinition = {
   weights: DEFAULT_HEALTH_WEIGHTS,
   memoryBudgetBytes: 2 * 1024 ** 3,
   latencyBudgetMs: 5000,
+  // The default critical provider failure rate: a pool failing that often has no availability left.
+  providerFailureBudget: 0.3,
 };
 
 /** Where the terms read their series: Prometheus (selector, replicas) or the process itself. */
@@ -183,11 +187,14 @@ export const HEALTH_TERMS: readonly HealthTerm[] = [
   },
   {
     key: 'providerAvailability',
-    input: 'provider availability: 1 - failed / all LLM provider requests of the pool over the window',
-    query: (scope) => {
+    input:
+      'provider availability: 1 - min(1, failed / all LLM provider requests of the pool over the window / ' +
+      'provider failure budget)',
+    query: (scope, d) => {
       const { rateSum } = scoped(scope);
       const failed = rateSum(C.providerErrors, [], ['provider', 'type']);
-      return sub(1, ratio(failed, rateSum(C.providerRequests, [], ['provider'])));
+      const share = ratio(failed, rateSum(C.providerRequests, [], ['provider']));
+      return sub(1, clampMax(div(paren(share), d.providerFailureBudget), 1));
     },
   },
 ];
@@ -214,6 +221,7 @@ export function resolveHealthDefinition(
     readonly weights?: Partial<Record<string, unknown>> | undefined;
     readonly memoryBudgetBytes?: unknown;
     readonly latencyBudgetMs?: unknown;
+    readonly providerFailureBudget?: unknown;
   } = {},
   where = 'health',
 ): HealthDefinition {
@@ -235,7 +243,7 @@ export function resolveHealthDefinition(
   if (Math.abs(total - 1) > 1e-9) {
     throw new HealthDefinitionError(`${where}.weights: must sum to 1, got ${total}`);
   }
-  const budget = (name: 'memoryBudgetBytes' | 'latencyBudgetMs'): number => {
+  const budget = (name: 'memoryBudgetBytes' | 'latencyBudgetMs' | 'providerFailureBudget'): number => {
     const v = given[name] ?? DEFAULT_HEALTH_DEFINITION[name];
     if (typeof v !== 'number' || !(v > 0 && v < Infinity)) {
       throw new HealthDefinitionError(
@@ -248,6 +256,7 @@ export function resolveHealthDefinition(
     weights: weights as HealthWeights,
     memoryBudgetBytes: budget('memoryBudgetBytes'),
     latencyBudgetMs: budget('latencyBudgetMs'),
+    providerFailureBudget: budget('providerFailureBudget'),
   };
 }
 

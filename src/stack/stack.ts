@@ -91,9 +91,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const targets = [...(options.targets ?? [])];
     const targetGroups: Array<{ targets: string[]; labels: Record<string, string> }> = [];
+    // The demos get the stack's monitoring config: their health_score then has the rule's weights and window.
+    let demoConfig: string[] = [];
+    if (options.monitoring && (options.demos ?? []).length > 0) {
+      const file = join(dataDir, 'monitoring.json');
+      writeFileSync(file, JSON.stringify(options.monitoring));
+      demoConfig = ['--config', file];
+    }
     for (const [i, demo] of (options.demos ?? []).entries()) {
       const port = await freePort();
-      const args = [CLI, 'demo', '--port', String(port), '--host', '127.0.0.1'];
+      const args = [CLI, 'demo', '--port', String(port), '--host', '127.0.0.1', ...demoConfig];
       if (demo.scenario) args.push('--scenario', demo.scenario);
       // The demos name their series the way the rules expect them.
       args.push('--units', (options.monitoring ?? DEFAULT_MONITORING_CONFIG).units);

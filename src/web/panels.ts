@@ -1,14 +1,16 @@
 /**
  * The page's panel list: the Grafana dashboard's panels (monitoring/dashboard-panels.ts, so titles, units,
- * thresholds and queries are the same), plus a health-score stat, each with a stable id and a width on the
+ * thresholds and queries are the same), each with a stable id and a width on the
  * 24-column grid. The Alerts row lists Prometheus' alerts, or in local mode the server's in-process ones.
  */
 import { CATALOG_ENTRIES } from '../metrics/catalog.ts';
-import { DASHBOARD_ROWS, dashboardPanels, type PanelSpec } from '../monitoring/dashboard-panels.ts';
+import {
+  DASHBOARD_ROWS,
+  FIRING_COUNT_TITLE,
+  dashboardPanels,
+  type PanelSpec,
+} from '../monitoring/dashboard-panels.ts';
 import type { MonitoringConfig } from '../monitoring/config.ts';
-import { healthScoreSeries } from '../monitoring/promql.ts';
-import { min } from '../query/expr.ts';
-import { toPromQL } from '../query/promql.ts';
 
 export interface PagePanel extends PanelSpec {
   id: string;
@@ -74,26 +76,6 @@ const SPANS: Record<string, number> = {
   'firing-alerts': 24,
 };
 
-function healthScorePanel(config: MonitoringConfig): PanelSpec {
-  const t = config.thresholds.healthScore;
-  const score = min(healthScoreSeries(config));
-  return {
-    row: 'Overview',
-    title: 'Health Score',
-    type: 'stat',
-    unit: 'none',
-    min: 0,
-    max: 100,
-    description: 'Weighted score (0-100) of cache hit rate, tool success, CPU, memory and latency headroom.',
-    thresholds: [
-      { color: 'red', value: null },
-      { color: 'yellow', value: t.critical.threshold },
-      { color: 'green', value: t.warning.threshold },
-    ],
-    queries: [{ refId: 'A', query: score, expr: toPromQL(score), legend: 'score', instant: false }],
-  };
-}
-
 /** Known label values of the catalog, by label name, in declaration order. */
 function labelOrder(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -116,7 +98,8 @@ export function pageConfig(
     rangeWindow?: string;
   },
 ): PageConfig {
-  const specs = [healthScorePanel(config), ...dashboardPanels(config)];
+  // The firing-alerts count reads Prometheus' ALERTS series; the page shows its own count of the alerts.
+  const specs = dashboardPanels(config).filter((p) => p.title !== FIRING_COUNT_TITLE);
   const rows = [...DASHBOARD_ROWS];
   const panels = specs
     .filter((p) => (rows as readonly string[]).includes(p.row))

@@ -136,15 +136,16 @@ describe('Grafana dashboard', () => {
         exprs.some((e) => e.includes(`$${name}`)),
         name,
       ).toBe(true);
-    expect(exprs.filter((e) => !e.includes('ALERTS')).every((e) => e.includes('instance=~"$instance"'))).toBe(
-      true,
-    );
+    // But ALERTS and the recorded health score: both are per job, with no instance to filter on.
+    const perInstance = exprs.filter((e) => !e.includes('ALERTS') && !e.includes('performance_health_score'));
+    expect(perInstance.every((e) => e.includes('instance=~"$instance"'))).toBe(true);
   });
 
   it('dashboardPanels mirrors the Grafana panels and interpolates for a plain Prometheus', () => {
     const specs = dashboardPanels(config);
     expect(specs.map((s) => s.title)).toEqual(panels.map((p) => p.title));
-    const q = interpolateQuery(specs[0]?.queries[0]?.expr ?? '', { rateInterval: '2m' });
+    const rated = specs.flatMap((s) => s.queries).find((x) => x.expr.includes('$__rate_interval'));
+    const q = interpolateQuery(rated?.expr ?? '', { rateInterval: '2m' });
     expect(q).not.toContain('$');
     expect(q).toContain('[2m]');
   });
