@@ -8,16 +8,8 @@ import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { HealthScore } from '../../src/collector/health.ts';
 import { startWorkload, type Workload } from '../../src/demo/workload.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
+import { WITH_PROVIDERS } from './health-weights.ts';
 
-/** The weights the README suggests for a user whose agent depends on its providers. */
-const WITH_PROVIDERS = {
-  cacheHitRate: 0.3,
-  toolSuccess: 0.2,
-  cpuHeadroom: 0.05,
-  memoryHeadroom: 0.05,
-  latencyHeadroom: 0.1,
-  providerAvailability: 0.3,
-};
 const GREEN = DEFAULT_MONITORING_CONFIG.thresholds.healthScore.warning.threshold;
 
 let workload: Workload | undefined;

@@ -7,19 +7,11 @@ import { resolveMonitoringConfig, type MonitoringConfigOverrides } from '../../s
 import { buildDashboard } from '../../src/monitoring/dashboard.ts';
 import { FIRING_COUNT_TITLE } from '../../src/monitoring/dashboard-panels.ts';
 import { pageConfig } from '../../src/web/panels.ts';
+import { WITH_PROVIDERS } from '../collector/health-weights.ts';
 
 describe('health score panels', () => {
   const config = resolveMonitoringConfig({
-    healthScore: {
-      weights: {
-        cacheHitRate: 0.3,
-        toolSuccess: 0.2,
-        cpuHeadroom: 0.05,
-        memoryHeadroom: 0.05,
-        latencyHeadroom: 0.1,
-        providerAvailability: 0.3,
-      },
-    },
+    healthScore: { weights: WITH_PROVIDERS },
   } as MonitoringConfigOverrides);
   const panels = buildDashboard(config).panels;
 
