@@ -64,6 +64,15 @@ describe('the page over the panel series', () => {
     // Tool i ran i+1 times per round: the table is ordered by count, largest first.
     expect(names).toEqual([...NAMES].reverse());
     expect(await page.locator('#updated').getAttribute('data-dropped')).toBe('0');
+
+    // The tool filter narrows a per-tool panel to that tool; an overall line says it does not follow it.
+    await page.selectOption('#f-tool', 'q"x');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.locator('td').first().textContent()).toBe('q"x');
+    const errorsPanel = page.locator('#panel-execution-errors');
+    expect(await errorsPanel.getAttribute('data-unfiltered')).toBe('tool');
+    expect(await errorsPanel.locator('h3').getAttribute('title')).toMatch(/^Not filtered by tool/);
+    expect(await page.locator('#panel-top-tools-by-execution').getAttribute('data-unfiltered')).toBe('');
     expect(errors).toEqual([]);
     await page.close();
   });

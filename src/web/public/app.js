@@ -5,7 +5,7 @@ import { firingSummary } from './alerts.js';
 import { drawTimeseries } from './charts.js';
 import { escapeHtml, formatTime } from './format.js';
 import { LocalSource } from './local.js';
-import { localFrame } from './local-panels.js';
+import { localFrame, unfilteredBy } from './local-panels.js';
 import { PromSource } from './prom.js';
 import { drawBars, drawGauges, drawPie, drawStat, drawTable } from './widgets.js';
 
@@ -378,6 +378,20 @@ function panelFailed(view, err) {
   view.error = message;
 }
 
+/**
+ * Says on a panel's title which filters it does not follow (local mode, overall lines).
+ * @param {PanelView} view
+ * @param {string[]} labels
+ */
+function noteUnfiltered(view, labels) {
+  const title = view.el.querySelector('h3');
+  if (!title) return;
+  view.el.dataset.unfiltered = labels.join(' ');
+  if (labels.length)
+    title.title = `Not filtered by ${labels.join(', ')}: the built-in history keeps the overall line`;
+  else title.removeAttribute('title');
+}
+
 /** @param {LocalSource | PromSource} src */
 function render(src) {
   const started = performance.now();
@@ -396,6 +410,7 @@ function render(src) {
       const frame = src instanceof LocalSource ? localFrame(view.panel, src, ctx) : src.frameFor(view.panel);
       draw(view, frame);
       if (view.panel.id === SCORE_PANEL) showFiring(view, src);
+      if (src instanceof LocalSource) noteUnfiltered(view, unfilteredBy(view.panel, src, state.filters));
       const errEl = view.el.querySelector('.panel-error');
       if (errEl instanceof HTMLElement) errEl.hidden = true;
       view.error = undefined;

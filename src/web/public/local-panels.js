@@ -171,3 +171,23 @@ export function localFrame(panel, src, ctx) {
   }
   return { items: [] };
 }
+
+/**
+ * Filters set on the page that a panel's query takes (`$tool`) but whose series do not carry the label (an
+ * overall line, e.g. the error rate of all tools): the history evaluates the query over every value, so
+ * such a filter cannot narrow it here (Prometheus mode can).
+ * @param {PagePanel} panel
+ * @param {LocalSource} src
+ * @param {Filters} filters
+ * @returns {string[]}
+ */
+export function unfilteredBy(panel, src, filters) {
+  /** @type {string[]} */
+  const out = [];
+  for (const [label, value] of Object.entries(filters)) {
+    if (!value || !panel.queries.some((q) => q.expr.includes(`$${label}`))) continue;
+    const carried = panel.queries.some((q) => src.seriesOf(panel.id, q.refId).some((s) => label in s.labels));
+    if (!carried) out.push(label);
+  }
+  return out;
+}
