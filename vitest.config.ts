@@ -16,6 +16,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits on a condition; its default 1 s deadline is too short for a busy two-core machine.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     // Live tests start real Prometheus/Alertmanager/Chromium processes; two cores do not take many at once.
     maxWorkers: 2,
   },
