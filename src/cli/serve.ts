@@ -75,7 +75,8 @@ interface Lifecycle {
   collector: PerformanceMetricsCollector;
   monitoring?: MonitoringConfig | undefined;
   ready?: () => boolean;
-  title: string;
+  /** The banner's description of the workload; awaited once the server listens. */
+  title: string | Promise<string>;
   cleanup(): void;
 }
 
@@ -124,7 +125,7 @@ async function runServer(args: ServerArgs, io: CliIO, life: Lifecycle): Promise<
     io.err(`victor-perf: cannot listen on ${host}:${args.port}: ${why}`);
     return 1;
   }
-  banner(io, url, life.title);
+  banner(io, url, await life.title);
   const signal = await stopping;
   io.out(`${signal}: shutting down (requests in flight get up to ${args.shutdownTimeoutMs / 1000} s)`);
   await server.close();
@@ -145,17 +146,20 @@ export async function demoCommand(args: DemoArgs, io: CliIO): Promise<number> {
     llm: args.llm,
     log: (line) => io.err(line),
   });
-  // The banner says which workload runs: the SDKs are looked for in the third bootstrap phase.
-  const llm = await workload.llmReady;
-  const what =
-    llm === 'agent'
-      ? `AI SDK agent workload against the mock model server at ${workload.agent!.url}`
-      : 'simulated agent workload';
+  // The banner says which workload runs: the SDKs are looked for in the third bootstrap phase, while the
+  // server already listens (not ready until start-up is done).
+  const title = workload.llmReady.then((llm) => {
+    const what =
+      llm === 'agent'
+        ? `AI SDK agent workload against the mock model server at ${workload.agent!.url}`
+        : 'simulated agent workload';
+    return `${what}: scenario ${workload.scenario}, seed ${args.seed}`;
+  });
   return runServer(args, io, {
     collector,
     monitoring,
     ready: () => workload.ready,
-    title: `${what}: scenario ${workload.scenario}, seed ${args.seed}`,
+    title,
     cleanup: () => void workload.stop().catch(() => {}),
   });
 }
