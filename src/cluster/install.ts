@@ -42,6 +42,8 @@ export interface AggregateView {
   merge(slot: Slot, own: SlotState | undefined): SlotState;
   /** The collector's own series to show, given this process's own. */
   ownSeries(own: readonly FamilyState[]): readonly FamilyState[];
+  /** The custom metrics to show, given this process's own. */
+  customSeries(own: readonly FamilyState[]): readonly FamilyState[];
 }
 
 export class MergedSource<S extends Slot> implements Source<SourceSlots[S]> {
@@ -117,12 +119,20 @@ export function collectReport(collector: PerformanceMetricsCollector): ProcessRe
       errors.push({ source: source.sourceName || slot, message: errorMessage(err) });
     }
   }
+  let custom: FamilyState[] | undefined;
   try {
-    return { pid: process.pid, slots, collector: ownFamilies(collector), errors };
+    custom = serializeMetrics(collector.custom.collected());
+  } catch (err) {
+    // The primary keeps this process's last reported custom metrics.
+    errors.push({ source: 'custom', message: errorMessage(err) });
+  }
+  const withCustom = custom ? { custom } : {};
+  try {
+    return { pid: process.pid, slots, collector: ownFamilies(collector), ...withCustom, errors };
   } catch (err) {
     // The primary keeps this process's last reported own series.
     errors.push({ source: 'collector', message: errorMessage(err) });
-    return { pid: process.pid, slots, errors };
+    return { pid: process.pid, slots, ...withCustom, errors };
   }
 }
 
@@ -136,6 +146,7 @@ export class Installer {
   /** Idempotent: a component registered since the last call is wrapped in its turn. */
   sync(): void {
     this.collector.showOwnSeries(() => this.view.ownSeries(ownFamilies(this.collector)).map(buildMetric));
+    this.collector.custom.showMerged((own) => this.view.customSeries(serializeMetrics(own)).map(buildMetric));
     const inUse = this.view.slotsInUse();
     for (const slot of SLOTS) {
       const current = this.collector.registered(slot);
@@ -148,6 +159,7 @@ export class Installer {
 
   restore(): void {
     this.collector.showOwnSeries(undefined);
+    this.collector.custom.showMerged(undefined);
     for (const slot of SLOTS) {
       const current = this.collector.registered(slot);
       if (!(current instanceof MergedSource) || current.view !== this.view) continue;

@@ -46,6 +46,8 @@ interface Entry {
   slots: SlotStates;
   /** Its collector's own series, as last reported. */
   own: readonly FamilyState[];
+  /** Its custom metrics, as last reported. */
+  custom: readonly FamilyState[];
   alive: boolean;
   exitedAt: number;
   stale: boolean;
@@ -63,6 +65,8 @@ export class ClusterAggregator implements AggregateView {
   private readonly exited = new Map<Slot, { inputs: SlotInput[]; families: FamilyState[] }>();
   /** The collectors' own series of those processes, folded likewise. */
   private exitedOwn: FamilyState[] = [];
+  /** Their custom metrics, folded likewise. */
+  private exitedCustom: FamilyState[] = [];
   private exitedCount = 0;
   private readonly installer: Installer;
   private nextId = 1;
@@ -106,6 +110,7 @@ export class ClusterAggregator implements AggregateView {
       pid: null,
       slots: {},
       own: [],
+      custom: [],
       alive: true,
       exitedAt: 0,
       stale: false,
@@ -133,6 +138,7 @@ export class ClusterAggregator implements AggregateView {
     entry.pid = report.pid;
     entry.slots = { ...entry.slots, ...report.slots };
     if (report.collector) entry.own = report.collector;
+    if (report.custom) entry.custom = report.custom;
     entry.stale = false;
     entry.reportedAt = Date.now();
     this.installer.sync();
@@ -205,10 +211,13 @@ export class ClusterAggregator implements AggregateView {
   private retire(e: Entry): void {
     if (e.alive) this.exit(e);
     this.entries.delete(e.process);
-    this.exitedOwn = mergeFamilies([
-      { process: 'exited', families: this.exitedOwn, live: false, recent: false },
-      { process: e.process, families: e.own, live: false, recent: false },
-    ]);
+    const fold = (prior: FamilyState[], families: readonly FamilyState[]): FamilyState[] =>
+      mergeFamilies([
+        { process: 'exited', families: prior, live: false, recent: false },
+        { process: e.process, families, live: false, recent: false },
+      ]);
+    this.exitedOwn = fold(this.exitedOwn, e.own);
+    this.exitedCustom = fold(this.exitedCustom, e.custom);
     for (const [slot, state] of Object.entries(e.slots) as [Slot, SlotState][]) {
       const prior = this.exited.get(slot);
       const contributions: Contribution[] = [
@@ -267,13 +276,29 @@ export class ClusterAggregator implements AggregateView {
 
   /** The collectors' own series summed over every process, exited ones included (their policy is `sum`). */
   ownSeries(own: readonly FamilyState[]): FamilyState[] {
+    return this.mergeWith(own, (e) => e.own, this.exitedOwn);
+  }
+
+  /**
+   * The custom metrics merged over every process: counters and histograms summed, exited processes
+   * included; gauges by their declared `aggregation` (per process by default), over the running ones.
+   */
+  customSeries(own: readonly FamilyState[]): FamilyState[] {
+    return this.mergeWith(own, (e) => e.custom, this.exitedCustom);
+  }
+
+  private mergeWith(
+    own: readonly FamilyState[],
+    of: (e: Entry) => readonly FamilyState[],
+    exited: readonly FamilyState[],
+  ): FamilyState[] {
     const now = Date.now();
     const contributions: Contribution[] = [{ process: this.name, families: own, live: true, recent: true }];
     for (const e of this.entries.values()) {
       const recent = e.alive || now - e.exitedAt < this.windowMs;
-      contributions.push({ process: e.process, families: e.own, live: e.alive, recent });
+      contributions.push({ process: e.process, families: of(e), live: e.alive, recent });
     }
-    contributions.push({ process: 'exited', families: this.exitedOwn, live: false, recent: false });
+    contributions.push({ process: 'exited', families: exited, live: false, recent: false });
     return mergeFamilies(contributions);
   }
 
@@ -300,13 +325,17 @@ export class ClusterAggregator implements AggregateView {
   }
 
   /** Every slot merged, and the collectors' own series, as a process serving the aggregate shows them. */
-  aggregate(): { slots: SlotStates; collector: FamilyState[] } {
+  aggregate(): { slots: SlotStates; collector: FamilyState[]; custom: FamilyState[] } {
     const report = collectReport(this.collector);
     const own = report.slots;
     const out: SlotStates = {};
     for (const slot of this.slotsInUse()) out[slot] = this.merge(slot, own[slot]);
     for (const slot of Object.keys(own) as Slot[]) out[slot] ??= this.merge(slot, own[slot]);
-    return { slots: out, collector: this.ownSeries(report.collector ?? []) };
+    return {
+      slots: out,
+      collector: this.ownSeries(report.collector ?? []),
+      custom: this.customSeries(report.custom ?? []),
+    };
   }
 
   processes(): ProcessInfo[] {

@@ -9,6 +9,12 @@ import { EMPTY_SLOT, Installer, collectReport, type AggregateView } from './inst
 import type { FamilyState } from './state.ts';
 import type { Channel, SlotState, SlotStates } from './transport.ts';
 
+interface Aggregate {
+  slots: SlotStates;
+  collector: readonly FamilyState[];
+  custom?: readonly FamilyState[] | undefined;
+}
+
 export interface ReporterOptions {
   /** Reads of this process return the cluster's aggregate (default true). */
   serveAggregate?: boolean;
@@ -20,12 +26,9 @@ export class ClusterReporter implements AggregateView {
   private readonly installer: Installer | undefined;
   private readonly off: () => void;
   private readonly timeoutMs: number;
-  private aggregate: { slots: SlotStates; collector: readonly FamilyState[] } | undefined;
+  private aggregate: Aggregate | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<
-    number,
-    (aggregate: { slots: SlotStates; collector: readonly FamilyState[] } | undefined) => void
-  >();
+  private readonly waiting = new Map<number, (aggregate: Aggregate | undefined) => void>();
   private closed = false;
 
   constructor(
@@ -42,7 +45,7 @@ export class ClusterReporter implements AggregateView {
         // Never throws: each component is isolated inside collectReport.
         channel.send({ victorPerf: 1, kind: 'report', id: m.id, report: collectReport(this.collector) });
       } else if (m.kind === 'aggregated') {
-        this.waiting.get(m.id)?.({ slots: m.slots, collector: m.collector });
+        this.waiting.get(m.id)?.({ slots: m.slots, collector: m.collector, custom: m.custom });
       }
     });
     if (options.serveAggregate ?? true) {
@@ -89,6 +92,10 @@ export class ClusterReporter implements AggregateView {
 
   ownSeries(own: readonly FamilyState[]): readonly FamilyState[] {
     return this.aggregate?.collector ?? own;
+  }
+
+  customSeries(own: readonly FamilyState[]): readonly FamilyState[] {
+    return this.aggregate?.custom ?? own;
   }
 
   close(): void {

@@ -21,6 +21,8 @@ export interface ProcessReport {
   readonly slots: SlotStates;
   /** The collector's own series (collection errors and time, overflow, instrumentation errors). */
   readonly collector?: readonly FamilyState[];
+  /** The application's custom metrics. */
+  readonly custom?: readonly FamilyState[];
   readonly errors: readonly SourceError[];
 }
 
@@ -38,6 +40,7 @@ export type Message =
       id: number;
       slots: SlotStates;
       collector: readonly FamilyState[];
+      custom?: readonly FamilyState[];
     };
 
 export function isMessage(m: unknown): m is Message {

@@ -6,7 +6,7 @@
  * catalog already uses is refused; declaring the same metric twice returns the first one (so a module loaded
  * twice does not throw), and declaring a name again with another shape is an error naming both.
  */
-import { findSpec, type MetricSpec, type MetricUnit } from '../metrics/catalog.ts';
+import { findSpec, type GaugeAggregation, type MetricSpec, type MetricUnit } from '../metrics/catalog.ts';
 import type { MetricOptions } from '../metrics/metric.ts';
 import { MetricError } from '../metrics/names.ts';
 import { histogramSeries, parseExposition } from '../metrics/parse.ts';
@@ -27,6 +27,11 @@ export interface CustomMetricOptions<L extends string = never> {
 export interface CustomGaugeOptions<L extends string = never> extends CustomMetricOptions<L> {
   /** Pulled at collection time, before rendering. */
   collect?: (gauge: Gauge<L>) => void;
+  /**
+   * How processes aggregated by `victor-perf/cluster` combine: `sum`, `max`, `min`, or `per_process` (the
+   * default: one series per process under the `process` label). Counters and histograms always add up.
+   */
+  aggregation?: GaugeAggregation;
 }
 
 export interface CustomHistogramOptions<L extends string = never> extends CustomMetricOptions<L> {
@@ -51,8 +56,11 @@ export interface CustomMetricSnapshot {
 
 export type CustomSnapshot = Record<string, CustomMetricSnapshot>;
 
+const AGGREGATIONS: readonly GaugeAggregation[] = ['sum', 'max', 'min', 'per_process'];
+
 export class CustomMetrics {
   private readonly declared = new Map<string, AnyMetric>();
+  private view: ((own: readonly AnyMetric[]) => readonly AnyMetric[]) | undefined;
 
   counter<const L extends string = never>(options: CustomMetricOptions<L>): Counter<L> {
     return this.declare(options, 'counter', (spec) => new Counter(spec, metricOptions(options)));
@@ -80,13 +88,26 @@ export class CustomMetrics {
     return this.declared.size;
   }
 
+  /** Every declared metric with its gauges' values pulled (what a collection of this process holds). */
+  collected(): AnyMetric[] {
+    for (const m of this.declared.values()) if (m instanceof Gauge) m.collect();
+    return this.metrics();
+  }
+
+  /**
+   * Renders `view(own)` in place of this process's own metrics (cross-process aggregation shows them merged
+   * over every process); undefined renders this process's own again.
+   */
+  showMerged(view: ((own: readonly AnyMetric[]) => readonly AnyMetric[]) | undefined): void {
+    this.view = view;
+  }
+
   /** Renders every declared metric (text format) under `prefix`. */
   render(prefix: string): string {
+    const own = this.collected();
+    const shown = this.view ? this.view(own) : own;
     let out = '';
-    for (const m of this.declared.values()) {
-      if (m instanceof Gauge) m.collect();
-      out += m.render(prefix);
-    }
+    for (const m of shown) out += m.render(prefix);
     return out;
   }
 
@@ -128,6 +149,15 @@ export class CustomMetrics {
       throw new MetricError(`custom ${type}: options must be an object, got ${String(options)}`);
     }
     const { name, help } = options;
+    const { aggregation } = options as CustomGaugeOptions<string>;
+    if (aggregation !== undefined && (type !== 'gauge' || !AGGREGATIONS.includes(aggregation))) {
+      throw new MetricError(
+        `custom ${type} ${String(name)}: aggregation ` +
+          (type === 'gauge'
+            ? `must be one of ${AGGREGATIONS.join(', ')}, got ${String(aggregation)}`
+            : 'applies to gauges only (counters and histograms always add up)'),
+      );
+    }
     if (typeof name !== 'string')
       throw new MetricError(`custom ${type}: name must be a string, got ${String(name)}`);
     if (typeof help !== 'string' || help.trim() === '') {
@@ -146,6 +176,7 @@ export class CustomMetrics {
       category: 'custom',
       labels: [...(options.labels ?? [])],
       ...(type === 'histogram' ? { buckets: [...(options as CustomHistogramOptions<string>).buckets] } : {}),
+      ...(aggregation ? { aggregation } : {}),
     };
     const existing = this.declared.get(name);
     if (existing) {
@@ -171,6 +202,7 @@ function sameShape(a: MetricSpec, b: MetricSpec): boolean {
     a.unit === b.unit &&
     a.help === b.help &&
     a.labels.join('\0') === b.labels.join('\0') &&
+    a.aggregation === b.aggregation &&
     (a.buckets ?? []).join(',') === (b.buckets ?? []).join(',')
   );
 }

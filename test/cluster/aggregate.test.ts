@@ -45,11 +45,12 @@ function member(primary: ClusterHandle, name: string): Member {
   return { collector, tools, providers, bootstrap, close };
 }
 
-async function until(cond: () => boolean): Promise<void> {
+async function until(cond: () => boolean, step?: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in 5 s');
     await new Promise((r) => setTimeout(r, 10));
+    await step?.();
   }
 }
 
@@ -127,6 +128,39 @@ describe('aggregateCluster over ports', () => {
     expect(collector.getToolExecutionMetrics()?.executions.total).toBe(3);
     expect(parseExposition(collector.exportPrometheus()).get('victor_cluster_processes_exited_total')).toBe(
       1,
+    );
+  });
+
+  it('merges custom metrics: counters summed (an exited process kept), gauges per process or by their policy', async () => {
+    const { collector, cluster } = primary(50);
+    const a = member(cluster, 'a');
+    const b = member(cluster, 'b');
+    for (const [m, n] of [
+      [a, 2],
+      [b, 5],
+    ] as const) {
+      m.collector.counter({ name: 'app_jobs_total', help: 'Jobs.' }).inc(n);
+      m.collector.gauge({ name: 'app_queue', help: 'Queue.' }).set(n);
+      m.collector.gauge({ name: 'app_peak', help: 'Peak.', aggregation: 'max' }).set(n * 10);
+    }
+    await cluster.refresh();
+    let seen = parseExposition(collector.exportPrometheus());
+    expect(seen.get('victor_app_jobs_total')).toBe(7);
+    expect(seen.get('victor_app_queue{process="a"}')).toBe(2);
+    expect(seen.get('victor_app_queue{process="b"}')).toBe(5);
+    expect(seen.get('victor_app_peak')).toBe(50);
+    b.close();
+    // Refresh until the window has folded b into the exited totals.
+    await until(
+      () => !cluster.processes().some((p) => p.process === 'b'),
+      () => cluster.refresh(),
+    );
+    seen = parseExposition(collector.exportPrometheus());
+    expect(seen.get('victor_app_jobs_total')).toBe(7);
+    expect(seen.has('victor_app_queue{process="b"}')).toBe(false);
+    expect(seen.get('victor_app_peak')).toBe(20);
+    expect(() => a.collector.counter({ name: 'x_total', help: 'X.', aggregation: 'max' } as never)).toThrow(
+      /gauges only/,
     );
   });
 

@@ -67,6 +67,10 @@ function truthCounters(samples: Sample[]): Map<string, number> {
     out.set(counter, (out.get(counter) ?? 0) + 1);
     const count = `victor_tool_execution_duration_ms_count{tool="${s.tool}"}`;
     out.set(count, (out.get(count) ?? 0) + 1);
+    // The application's custom metrics, counted by the same work in each process.
+    const jobs = `victor_app_jobs_total{tool="${s.tool}"}`;
+    out.set(jobs, (out.get(jobs) ?? 0) + 1);
+    out.set('victor_app_job_ms_count', (out.get('victor_app_job_ms_count') ?? 0) + 1);
   }
   return out;
 }
@@ -119,6 +123,8 @@ describe.each(['cluster', 'threads'] as const)('four %s processes', (mode) => {
         .reduce((a, s) => a + s.ms, 0);
       expect(seen.get(`victor_tool_execution_duration_ms_sum{tool="${tool}"}`)).toBeCloseTo(truth, 6);
     }
+    const all = samplesUpTo(last.batch).reduce((a, s) => a + s.ms, 0);
+    expect(seen.get('victor_app_job_ms_sum')).toBeCloseTo(all, 6);
   });
 
   it('merged P50/P95/P99 are within the sketch error of the exact quantiles over every sample', () => {
