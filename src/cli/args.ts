@@ -44,9 +44,10 @@ const SERVER_OPTIONS_HELP = `  --host <address>         Address to bind (default
   --history-max-series <n> Series the dashboard's in-process history keeps at most (default 1024); past it,
                            new series are not stored and the page says how many
   --units <seed|base>      Metric names: seed (default) keeps the description's (_ms, _mb, CPU percent); base
-                           uses seconds and bytes (pair with the rules of 'generate --units base')
+                           uses seconds and bytes (pair with the rules of 'generate --units base'); without
+                           it, the --config file's units
   --config <file>          Monitoring config (YAML or JSON, as for generate): thresholds of the in-process
-                           alerts, and the health score's weights and rate window (health_score)
+                           alerts, the health score's weights and rate window (health_score), units
   -h, --help               Show this help`;
 
 export const DEMO_HELP = `Usage: victor-perf demo [options]
@@ -89,8 +90,11 @@ export interface ServerArgs {
   shutdownTimeoutMs: number;
   /** Local mode: Alertmanager-compatible webhooks the in-process alerts are sent to. */
   alertWebhooks: string[];
-  /** Naming mode of the exposition (and of the dashboard's and local alerts' queries). */
-  units: Units;
+  /**
+   * Naming mode of the exposition (and of the dashboard's and local alerts' queries); undefined without
+   * `--units`: the config's `units` with `--config`, else seed.
+   */
+  units: Units | undefined;
   /** Series cap of the dashboard's in-process history (undefined: its default). */
   historyMaxSeries: number | undefined;
   /** Monitoring config file (default: the built-in config). */
@@ -212,14 +216,14 @@ function serverArgs(v: ServerValues, env: NodeJS.ProcessEnv): ServerArgs {
       '--alert-webhook sends the in-process alerts: with --prometheus-url, Alertmanager does',
     );
   }
-  const units = v.units ?? 'seed';
-  if (!(UNITS_MODES as readonly string[]).includes(units)) {
+  const units = v.units;
+  if (units !== undefined && !(UNITS_MODES as readonly string[]).includes(units)) {
     throw new UsageError(`--units must be seed or base, got ${JSON.stringify(units)}`);
   }
   if (v.config !== undefined && v.config.trim() === '') throw new UsageError('--config must name a file');
   return {
     alertWebhooks,
-    units: units as Units,
+    units: units as Units | undefined,
     historyMaxSeries:
       v['history-max-series'] === undefined
         ? undefined

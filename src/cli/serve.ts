@@ -54,7 +54,7 @@ function configured(
   io: CliIO,
 ): { collector: PerformanceMetricsCollector; monitoring?: MonitoringConfig } | undefined {
   if (args.configFile === undefined)
-    return { collector: new PerformanceMetricsCollector({ units: args.units }) };
+    return { collector: new PerformanceMetricsCollector({ units: args.units ?? 'seed' }) };
   let monitoring: MonitoringConfig;
   try {
     monitoring = loadMonitoringConfig(args.configFile);
@@ -63,8 +63,11 @@ function configured(
     io.err(`victor-perf: ${err.message}`);
     return undefined;
   }
+  // One naming mode for the exposition and the queries read over it: --units wins over the config's.
+  if (args.units !== undefined && args.units !== monitoring.units)
+    monitoring = { ...monitoring, units: args.units };
   const collector = new PerformanceMetricsCollector({
-    units: args.units,
+    units: monitoring.units,
     prefix: monitoring.prefix,
     health: collectorHealthOptions(monitoring),
   });

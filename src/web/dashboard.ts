@@ -83,6 +83,13 @@ function intParam(v: string | null, fallback: number): number {
 }
 
 export function createDashboard(opts: DashboardOptions): Dashboard {
+  if (opts.monitoring && opts.monitoring.units !== opts.collector.units) {
+    // The page's and the local alerts' queries would name series the exposition does not have.
+    throw new TypeError(
+      `dashboard: the monitoring config's units (${opts.monitoring.units}) differ from the collector's ` +
+        `(${opts.collector.units}); give both the same naming mode`,
+    );
+  }
   const monitoring =
     opts.monitoring ??
     resolveMonitoringConfig({
