@@ -60,7 +60,7 @@ async function run(scenario: ScenarioName, check: Check, memoryCapBytes?: number
     read = { snapshot: collector.getAllMetrics(), seconds: (performance.now() - t0) / 1000 };
     if (holds(() => check(read.snapshot, read.seconds)) || performance.now() > deadline) break;
   }
-  workload.stop();
+  await workload.stop();
   return read;
 }
 
@@ -184,7 +184,7 @@ describe('a timed scenario', () => {
     expect(workload.components.cache).not.toBe(stormCache);
     expect(collector.registered('cache')).toBe(workload.components.cache);
     await until(() => expect(collector.getCacheMetrics()!.hit_rates.overall).toBeGreaterThan(0.3));
-    workload.stop();
+    await workload.stop();
   });
 
   it('rejects a duration that is not positive', () => {

@@ -37,7 +37,7 @@ export async function startDemo(options: { prometheusUrl?: string } = {}): Promi
     url = await server.start();
     await workload.started;
   } catch (err) {
-    workload.stop();
+    await workload.stop();
     await server.close();
     throw err;
   }
@@ -46,7 +46,7 @@ export async function startDemo(options: { prometheusUrl?: string } = {}): Promi
     server,
     workload,
     async close() {
-      workload.stop();
+      await workload.stop();
       await server.close();
     },
   };

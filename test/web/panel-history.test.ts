@@ -173,7 +173,7 @@ describe('built-in panels are the panel queries, evaluated', () => {
       expect(compared).toBeGreaterThan(300);
       expect(history.sampler!.evaluationErrors).toBe(0);
     } finally {
-      workload.stop();
+      await workload.stop();
     }
   }, 60_000);
 
