@@ -111,20 +111,6 @@ describe('demo workload scenarios', () => {
   for (const s of SCENARIOS)
     results.set(s, run(s, CHECKS[s], s === 'memory-pressure' ? rssBefore + 200 * MIB : undefined));
 
-  it('lists the scenarios', () => {
-    expect(SCENARIOS).toEqual([
-      'normal',
-      'cache-miss-storm',
-      'provider-outage',
-      'rate-limits',
-      'slow-first-token',
-      'slow-tools',
-      'tool-errors',
-      'memory-pressure',
-      'selection-latency',
-    ]);
-  });
-
   const titles: Record<ScenarioName, string> = {
     normal: 'normal: every component is live, with a realistic cache hit rate and no source failing',
     'cache-miss-storm': 'cache-miss-storm: hit rate < 20 %, cache full, evictions > 10/s',
