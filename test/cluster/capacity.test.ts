@@ -3,17 +3,13 @@
  * numbers of tools and providers (caps included), and the totals follow from the rows.
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PerformanceMetricsCollector } from '../../src/collector/collector.ts';
 import { capacity } from '../../src/cluster/capacity.ts';
 import { perClusterSeries } from '../../src/cli/capacity.ts';
 import { run, type CliIO } from '../../src/cli/main.ts';
 import { DEFAULT_MONITORING_CONFIG } from '../../src/monitoring/config.ts';
-import { renderRuleFile } from '../../src/monitoring/rules.ts';
-import { toYaml } from '../../src/monitoring/yaml.ts';
-import { run as runTool, withTempDir } from '../monitoring/helpers.ts';
+import { promtoolTestRules } from '../monitoring/helpers.ts';
 import { BOOTSTRAP_PHASES } from '../../src/metrics/catalog.ts';
 import { BootstrapMonitor } from '../../src/sources/bootstrap.ts';
 import { ProviderPoolMonitor } from '../../src/sources/providers.ts';
@@ -142,27 +138,18 @@ describe('per-cluster recorded series', () => {
       return [base, `${base}_total`, `${base}_bucket`].some((n) => names.has(n));
     });
     expect(checked.length).toBeGreaterThanOrEqual(6);
-    const r = await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'rules.yml'), renderRuleFile(DEFAULT_MONITORING_CONFIG));
-      const tests = {
-        rule_files: ['rules.yml'],
-        evaluation_interval: '1m',
-        tests: [
-          {
-            interval: '1m',
-            input_series: input,
-            promql_expr_test: checked.map((c) => ({
-              expr: `count(${c.record})`,
-              eval_time: '10m',
-              exp_samples: [{ labels: '{}', value: c.series }],
-            })),
-          },
-        ],
-      };
-      await writeFile(join(dir, 'tests.yml'), toYaml(tests));
-      return runTool('promtool', ['test', 'rules', 'tests.yml'], dir);
-    });
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const r = await promtoolTestRules(DEFAULT_MONITORING_CONFIG, [
+      {
+        interval: '1m',
+        input_series: input,
+        promql_expr_test: checked.map((c) => ({
+          expr: `count(${c.record})`,
+          eval_time: '10m',
+          exp_samples: [{ labels: '{}', value: c.series }],
+        })),
+      },
+    ]);
+    expect(r.code, r.out).toBe(0);
   }, 60_000);
 });
 

@@ -18,8 +18,8 @@ import {
 } from '../../src/monitoring/config.ts';
 import { buildDashboard, interpolateQuery } from '../../src/monitoring/dashboard.ts';
 import { buildRuleFile, renderRuleFile } from '../../src/monitoring/rules.ts';
-import { parse as parseYaml, stringify } from 'yaml';
-import { analysePromQL, renderTemplate, run, withTempDir } from './helpers.ts';
+import { parse as parseYaml } from 'yaml';
+import { analysePromQL, promtoolTestRules, renderTemplate, run, withTempDir } from './helpers.ts';
 
 const CUSTOM = [
   {
@@ -172,37 +172,29 @@ describe('custom metrics in the monitoring config', () => {
         },
       };
     };
-    const tests = {
-      rule_files: ['rules.yml'],
-      evaluation_interval: '1m',
-      tests: [
-        {
-          interval: '1m',
-          input_series: input,
-          alert_rule_test: [
-            // rate() needs two samples: the condition holds from minute 1, fires after `for`.
-            { eval_time: '5m', alertname: 'SlowPlanning', exp_alerts: [] },
-            { eval_time: '7m', alertname: 'SlowPlanning', exp_alerts: [expected('SlowPlanning', 955)] },
-            { eval_time: '2m', alertname: 'PlanFailures', exp_alerts: [] },
-            {
-              // A full rate window (5m) of samples: no extrapolation at the window's start.
-              eval_time: '8m',
-              alertname: 'PlanFailures',
-              exp_alerts: [expected('PlanFailures', 1, 'https://runbooks.example.com/plan-failures')],
-            },
-          ],
-        },
-      ],
-    };
+    const tests = [
+      {
+        interval: '1m',
+        input_series: input,
+        alert_rule_test: [
+          // rate() needs two samples: the condition holds from minute 1, fires after `for`.
+          { eval_time: '5m', alertname: 'SlowPlanning', exp_alerts: [] },
+          { eval_time: '7m', alertname: 'SlowPlanning', exp_alerts: [expected('SlowPlanning', 955)] },
+          { eval_time: '2m', alertname: 'PlanFailures', exp_alerts: [] },
+          {
+            // A full rate window (5m) of samples: no extrapolation at the window's start.
+            eval_time: '8m',
+            alertname: 'PlanFailures',
+            exp_alerts: [expected('PlanFailures', 1, 'https://runbooks.example.com/plan-failures')],
+          },
+        ],
+      },
+    ];
     expect(expected('SlowPlanning', 955).exp_annotations.description).toBe(
       'The P95 of agent_plan_duration_ms (planner=search) on victor-perf is 955.00, above the threshold of 500 for 5m.',
     );
-    await withTempDir(async (dir) => {
-      await writeFile(join(dir, 'rules.yml'), renderRuleFile(config));
-      await writeFile(join(dir, 'tests.yml'), stringify(tests));
-      const r = await run('promtool', ['test', 'rules', 'tests.yml'], dir);
-      expect(r.code, r.stdout + r.stderr).toBe(0);
-    });
+    const r = await promtoolTestRules(config, tests);
+    expect(r.code, r.out).toBe(0);
   }, 60_000);
 
   it('the default config has no custom row or group', () => {

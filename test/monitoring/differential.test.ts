@@ -11,8 +11,6 @@
  * counters with a reset, gauges with gaps, histograms; at several times and with two sets of dashboard
  * variables. The label sets must be equal and the values agree to 1e-9 relative. Both naming modes.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATALOG_ENTRIES, metricName, unitsForm, type MetricSpec } from '../../src/metrics/catalog.ts';
 import { buildAlerts } from '../../src/monitoring/alerts.ts';
@@ -22,19 +20,13 @@ import {
   type MonitoringConfig,
 } from '../../src/monitoring/config.ts';
 import { dashboardPanels, interpolateQuery } from '../../src/monitoring/dashboard.ts';
-import {
-  alertRules,
-  recordedQueries,
-  recordingDefinitions,
-  renderRuleFile,
-} from '../../src/monitoring/rules.ts';
-import { toYaml } from '../../src/monitoring/yaml.ts';
+import { alertRules, recordedQueries, recordingDefinitions } from '../../src/monitoring/rules.ts';
 import { AlertEvaluator } from '../../src/query/alerting.ts';
 import { evaluate, type EvalOptions, type Sample } from '../../src/query/evaluate.ts';
 import { selectedMetrics, type Expr } from '../../src/query/expr.ts';
 import { toPromQL } from '../../src/query/promql.ts';
 import { storeFromInput, type InputSeries } from '../../src/query/store.ts';
-import { durationSeconds, run, withTempDir } from './helpers.ts';
+import { durationSeconds, promtoolTestRules } from './helpers.ts';
 import { ruleTests } from './rule-scenarios.ts';
 
 /** Both naming modes: the description's names, and base units (seconds, the CPU seconds counter). */
@@ -55,18 +47,6 @@ interface TestGroup {
   input_series: InputSeries[];
   alert_rule_test?: AlertRuleTest[];
   promql_expr_test?: unknown[];
-}
-
-async function promtool(config: MonitoringConfig, tests: object[]): Promise<{ code: number; out: string }> {
-  return withTempDir(async (dir) => {
-    await writeFile(join(dir, 'rules.yml'), renderRuleFile(config));
-    await writeFile(
-      join(dir, 'tests.yml'),
-      toYaml({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests }),
-    );
-    const r = await run('promtool', ['test', 'rules', 'tests.yml'], dir);
-    return { code: r.code, out: r.stdout + r.stderr };
-  });
 }
 
 const withoutAlertname = (labels: Record<string, string>): Record<string, string> =>
@@ -118,7 +98,7 @@ describe.each(CONFIGS)('local alerts equal promtool in %s units', (_units, confi
         });
       }
       expect(fired).toEqual(alertNames); // every alert fires in its scenario
-      const r = await promtool(config, rewritten);
+      const r = await promtoolTestRules(config, rewritten);
       expect(r.code, r.out.slice(0, 4000)).toBe(0);
       expect(r.out).toContain('SUCCESS');
     },
@@ -289,7 +269,7 @@ describe.each(CONFIGS)('local queries equal promtool in %s units', (_units, conf
           })),
         },
       ];
-      const r = await promtool(config, tests);
+      const r = await promtoolTestRules(config, tests);
       const got = parseGot(r.out);
       expect(got.size, r.out.trim().slice(0, 3000)).toBeGreaterThan(cases.length / 3);
       const store = storeFromInput(input, MINUTE);

@@ -1,10 +1,13 @@
 /** Test helpers: temp dirs, the real tools (promtool, amtool, yamllint) and Go template formatting. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parser } from '@prometheus-io/lezer-promql';
+import type { MonitoringConfig } from '../../src/monitoring/config.ts';
+import { renderRuleFile } from '../../src/monitoring/rules.ts';
+import { toYaml } from '../../src/monitoring/yaml.ts';
 
 const execFileP = promisify(execFile);
 
@@ -38,6 +41,22 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `promtool test rules` of `tests` (one minute evaluation interval) against the config's generated rule file. */
+export async function promtoolTestRules(
+  config: MonitoringConfig,
+  tests: object[],
+): Promise<{ code: number; out: string }> {
+  return withTempDir(async (dir) => {
+    await writeFile(join(dir, 'rules.yml'), renderRuleFile(config));
+    await writeFile(
+      join(dir, 'tests.yml'),
+      toYaml({ rule_files: ['rules.yml'], evaluation_interval: '1m', tests }),
+    );
+    const r = await run('promtool', ['test', 'rules', 'tests.yml'], dir);
+    return { code: r.code, out: r.stdout + r.stderr };
+  });
 }
 
 // Go template formatting lives with the local alert evaluator; the tests use the same one.
